@@ -1,0 +1,56 @@
+/**
+ * Errors with stable string codes. Callers branch on `code` (through `isKatarError`),
+ * never on message text; the HTTP layer maps codes to status codes in one place.
+ */
+export type ErrorCode =
+  // configuration and start-up
+  | 'CONFIG_INVALID'
+  | 'DATA_DIR_LOCKED'
+  | 'STORE_CORRUPT'
+  | 'UNSAFE_LISTEN'
+  // producer / worker input
+  | 'VALIDATION'
+  | 'QUEUE_NOT_FOUND'
+  | 'TASK_NOT_FOUND'
+  | 'TASK_CONFLICT'
+  | 'LEASE_LOST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'SHUTTING_DOWN'
+  // modem and codec
+  | 'MODEM_TIMEOUT'
+  | 'MODEM_CLOSED'
+  | 'MODEM_BUSY'
+  | 'MODEM_ERROR'
+  | 'CME_ERROR'
+  | 'CMS_ERROR'
+  | 'SIM_PIN_REQUIRED'
+  | 'SIM_PUK_REQUIRED'
+  | 'SIM_WRONG_PIN'
+  | 'SIM_NOT_INSERTED'
+  | 'SIM_FAILURE'
+  | 'NOT_REGISTERED'
+  | 'OUTCOME_UNKNOWN'
+  | 'PDU_INVALID'
+  | 'PDU_UNSUPPORTED'
+  | 'MESSAGE_TOO_LONG'
+  | 'INTERNAL';
+
+/** Base error of the project: a stable code, a human message, optional details. */
+export class KatarError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KatarError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `err` is a KatarError, optionally with one of the given codes. */
+export function isKatarError(err: unknown, ...codes: ErrorCode[]): err is KatarError {
+  return err instanceof KatarError && (codes.length === 0 || codes.includes(err.code));
+}
