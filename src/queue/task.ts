@@ -1,0 +1,108 @@
+/**
+ * The task model of the katar queue, made durable: statuses, priorities, attempts and
+ * leases. Pure data; no I/O.
+ */
+
+/** Task statuses, spelled as the katar protocol spells them. */
+export type TaskStatus = 'paused' | 'queued' | 'in progress' | 'done' | 'failed' | 'cancelled';
+
+/** All statuses, in a stable order (for metrics and validation). */
+export const TASK_STATUSES: readonly TaskStatus[] = ['paused', 'queued', 'in progress', 'done', 'failed', 'cancelled'];
+
+/** Statuses after which a task never changes again (it moves to history). */
+export const FINISHED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['done', 'failed', 'cancelled']);
+
+/** Named priority levels of katar; any integer in [-1000, 1000] is accepted. */
+export const Priority = { HIGH: 10, NORMAL: 0, LOW: -10 } as const;
+
+/** What a worker needs to send one SMS (the only payload exposed to workers). */
+export interface SmsData {
+  /** Recipient, normalised to E.164 (or alphanumeric/short code as given). */
+  to: string;
+  msg: string;
+}
+
+/** How one hand-out of a task to a worker ended. */
+export type AttemptOutcome = 'done' | 'failed' | 'expired' | 'unknown';
+
+/** One hand-out of a task to a worker: who, when, and how it ended. */
+export interface Attempt {
+  n: number;
+  worker: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome?: AttemptOutcome;
+  error?: string;
+}
+
+/** The lease of a task that is `in progress`. */
+export interface Lease {
+  worker: string;
+  expiresAt: string;
+  /**
+   * Set by the built-in modem worker just before it writes a PDU to the modem: from
+   * then on a crash means "outcome unknown", never "send again".
+   */
+  submitting?: boolean;
+}
+
+/** Delivery as told by the network's status reports (built-in worker only). */
+export interface Delivery {
+  status: 'pending' | 'delivered' | 'failed';
+  /** Message references (+CMGS: <mr>) of the parts, in part order. */
+  references: number[];
+  /** TP-ST of the last status report, when one arrived. */
+  reportStatus?: number;
+  updatedAt: string;
+}
+
+/** A task of the SMS queue as stored and as returned by the producer API. */
+export interface Task {
+  _id: string;
+  queue: string;
+  /** Monotonic insertion number: the tie-breaker "oldest first" and the list cursor. */
+  seq: number;
+  data: SmsData;
+  status: TaskStatus;
+  priority: number;
+  /** SMS parts the message takes (GSM 7-bit / UCS-2 rules). */
+  parts: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Not handed out before this instant (scheduled send). */
+  sendAt?: string;
+  /** Never handed out after this instant; then failed with reason "expired". */
+  validUntil?: string;
+  /** Retry backoff: not handed out again before this instant. */
+  notBefore?: string;
+  idempotencyKey?: string;
+  lease?: Lease;
+  attempts: Attempt[];
+  /** Last error, for failed tasks and retried attempts. */
+  error?: string;
+  delivery?: Delivery;
+  finishedAt?: string;
+}
+
+/** A received SMS as stored in the inbox. */
+export interface InboxEntry {
+  _id: string;
+  queue: string;
+  seq: number;
+  from: string;
+  msg: string;
+  receivedAt: string;
+  /** Where it came from: `http` (a remote worker) or `modem:<name>`. */
+  source: string;
+  /** Set when a concatenated message was delivered with parts missing. */
+  incomplete?: boolean;
+  /** Service centre timestamp, when the modem told it. */
+  sentAt?: string;
+  /** Identity of the message at its source, so that a message read twice is stored once. */
+  dedupKey?: string;
+}
+
+/** True when a task in this status will never change again. */
+export function isFinished(status: TaskStatus): boolean {
+  return FINISHED_STATUSES.has(status);
+}
