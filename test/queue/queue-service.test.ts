@@ -43,7 +43,7 @@ describe('queue service', () => {
   });
 
   it('returns a task whose lease ran out to the queue and counts the attempt', async () => {
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     await q.lease('sms', 'a', 1);
     vi.advanceTimersByTime(59_000);
     expect(await q.lease('sms', 'b', 1)).toEqual([]);
@@ -54,7 +54,7 @@ describe('queue service', () => {
   });
 
   it('answers a late report for a task now leased to another worker with LEASE_LOST and changes nothing', async () => {
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     await q.lease('sms', 'a', 1);
     vi.advanceTimersByTime(61_000);
     await q.lease('sms', 'b', 1);
@@ -66,7 +66,7 @@ describe('queue service', () => {
   });
 
   it('accepts a late done while the task waits in the queue, so it is not sent again', async () => {
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     await q.lease('sms', 'a', 1);
     vi.advanceTimersByTime(61_000);
     await q.sweep();
@@ -77,7 +77,7 @@ describe('queue service', () => {
   });
 
   it('retries a failed task with backoff until maxAttempts, then fails it with the last error', async () => {
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     const failed: string[] = [];
     q.on('failed', (t) => failed.push(t.error ?? ''));
     await q.lease('sms', 'w', 1);
@@ -99,7 +99,7 @@ describe('queue service', () => {
   });
 
   it('treats a repeated report as already applied, and a contradicting one as a conflict', async () => {
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     await q.lease('sms', 'w', 1);
     await q.report('sms', 'w', [{ _id: task._id, status: 'done' }]);
     await q.report('sms', 'w', [{ _id: task._id, status: 'done' }]);
@@ -108,7 +108,7 @@ describe('queue service', () => {
   });
 
   it('rejects a report batch as a whole when one entry is unknown', async () => {
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     await q.lease('sms', 'w', 1);
     const err = await q.report('sms', 'w', [{ _id: task._id, status: 'done' }, { _id: 'nope', status: 'done' }]).catch((e: unknown) => e);
     expect(isKatarError(err, 'TASK_NOT_FOUND')).toBe(true);
@@ -129,7 +129,7 @@ describe('queue service', () => {
   });
 
   it('never hands out a task after validUntil: it fails with reason expired', async () => {
-    const [{ task }] = (await q.add('sms', [{ ...sms('+1'), validUntil: new Date(Date.now() + 5000) }])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [{ ...sms('+1'), validUntil: new Date(Date.now() + 5000) }]))[0]!;
     vi.advanceTimersByTime(5000);
     expect(await q.lease('sms', 'w', 1)).toEqual([]);
     const t = await q.get('sms', task._id);
@@ -138,7 +138,7 @@ describe('queue service', () => {
   });
 
   it('fails expired tasks in the sweep even when no worker polls', async () => {
-    const [{ task }] = (await q.add('sms', [{ ...sms('+1'), validUntil: new Date(Date.now() + 5000) }])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [{ ...sms('+1'), validUntil: new Date(Date.now() + 5000) }]))[0]!;
     vi.advanceTimersByTime(5001);
     await q.sweep();
     expect((await q.get('sms', task._id)).status).toBe('failed');
@@ -166,7 +166,7 @@ describe('queue service', () => {
     const seen: string[] = [];
     q.on('status', (t, from) => seen.push(`${from}->${t.status}`));
     q.on('sent', (s) => seen.push(`sent ${s.to}`));
-    const [{ task }] = (await q.add('sms', [sms('+1')])) as [{ task: { _id: string } }];
+    const { task } = (await q.add('sms', [sms('+1')]))[0]!;
     await q.lease('sms', 'w', 1);
     await q.report('sms', 'w', [{ _id: task._id, status: 'done' }]);
     expect(seen).toEqual(['null->queued', 'queued->in progress', 'in progress->done', 'sent +1']);

@@ -1,0 +1,245 @@
+import { readFile } from 'node:fs/promises';
+import { KatarError } from './errors.js';
+import type { QueueSettings } from './queue/settings.js';
+
+/** Roles a bearer token can have. */
+export type Role = 'producer' | 'worker' | 'admin';
+
+/** One bearer token. */
+export interface TokenConfig {
+  name: string;
+  token: string;
+  role: Role;
+}
+
+/** One modem driven by a built-in worker. */
+export interface ModemConfig {
+  /** Name in logs, metrics and the worker id (`builtin:<name>`). */
+  name: string;
+  /** Serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0) or `sim` for the simulated modem. */
+  path: string;
+  baudRate: number;
+  /** Driver family to use instead of matching (`generic`, `simcom`, `quectel`, `huawei`). */
+  driver?: string;
+  /** SIM PIN, entered only when the SIM asks for it. */
+  pin?: string;
+  /** Queue this modem drains and receives into. */
+  queue: string;
+  /** Ask the network for status reports (delivered / not delivered). */
+  statusReports: boolean;
+  /** Seconds the simulated modem takes per AT+CMGS (path `sim` only). */
+  simSendLatencyMs: number;
+}
+
+/** The whole configuration, validated once at start and passed down. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** ISO 3166 region for national numbers (e.g. "AU"); without it numbers must be E.164. */
+  defaultRegion?: string;
+  /** Most SMS parts one message may take. */
+  maxParts: number;
+  /** Largest request body accepted (bytes). */
+  bodyLimitBytes: number;
+  tokens: TokenConfig[];
+  /** Requests per window per token (or per address without tokens) on producer routes. */
+  rateLimit: { max: number; windowMs: number };
+  retention: { historyDays: number; inboxDays: number; schedule: string };
+  queues: Record<string, QueueSettings>;
+  modems: ModemConfig[];
+}
+
+const QUEUE_DEFAULTS: QueueSettings = {
+  pollingIntervalMs: 30_000,
+  leaseMs: 300_000,
+  maxAttempts: 5,
+  retry: { initialDelayMs: 30_000, factor: 2, maxDelayMs: 3_600_000 },
+  resendOnUnknownOutcome: false,
+};
+
+type Obj = Record<string, unknown>;
+
+class Reader {
+  constructor(
+    readonly obj: Obj,
+    readonly path: string,
+  ) {}
+
+  static of(value: unknown, path: string): Reader {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'must be an object');
+    return new Reader(value as Obj, path);
+  }
+
+  key(k: string): string {
+    return this.path ? `${this.path}.${k}` : k;
+  }
+
+  allow(...keys: string[]): void {
+    for (const k of Object.keys(this.obj)) if (!keys.includes(k)) fail(this.key(k), `is not a known option (known here: ${keys.join(', ')})`);
+  }
+
+  int(k: string, def: number, min: number, max: number): number {
+    const v = this.obj[k] ?? def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(this.key(k), `must be an integer from ${min} to ${max}`);
+    return v;
+  }
+
+  num(k: string, def: number, min: number, max: number): number {
+    const v = this.obj[k] ?? def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(this.key(k), `must be a number from ${min} to ${max}`);
+    return v;
+  }
+
+  str(k: string, def: string | undefined, pattern?: RegExp, hint?: string): string | undefined {
+    const v = this.obj[k] ?? def;
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.length === 0 || (pattern && !pattern.test(v))) fail(this.key(k), hint ?? 'must be a non-empty string');
+    return v;
+  }
+
+  bool(k: string, def: boolean): boolean {
+    const v = this.obj[k] ?? def;
+    if (typeof v !== 'boolean') fail(this.key(k), 'must be true or false');
+    return v;
+  }
+
+  oneOf<T extends string>(k: string, def: T, values: readonly T[]): T {
+    const v = this.obj[k] ?? def;
+    if (!values.includes(v as T)) fail(this.key(k), `must be one of ${values.join(', ')}`);
+    return v as T;
+  }
+
+  sub(k: string): Reader {
+    return Reader.of(this.obj[k] ?? {}, this.key(k));
+  }
+}
+
+function fail(key: string, why: string): never {
+  throw new KatarError('CONFIG_INVALID', `config: ${key} ${why}`, { key });
+}
+
+function readQueue(r: Reader): QueueSettings {
+  r.allow('pollingIntervalMs', 'leaseMs', 'maxAttempts', 'retry', 'resendOnUnknownOutcome');
+  const retry = r.sub('retry');
+  retry.allow('initialDelayMs', 'factor', 'maxDelayMs');
+  const d = QUEUE_DEFAULTS;
+  return {
+    pollingIntervalMs: r.int('pollingIntervalMs', d.pollingIntervalMs, 100, 86_400_000),
+    leaseMs: r.int('leaseMs', d.leaseMs, 1000, 86_400_000),
+    maxAttempts: r.int('maxAttempts', d.maxAttempts, 1, 100),
+    retry: {
+      initialDelayMs: retry.int('initialDelayMs', d.retry.initialDelayMs, 0, 86_400_000),
+      factor: retry.num('factor', d.retry.factor, 1, 10),
+      maxDelayMs: retry.int('maxDelayMs', d.retry.maxDelayMs, 0, 7 * 86_400_000),
+    },
+    resendOnUnknownOutcome: r.bool('resendOnUnknownOutcome', d.resendOnUnknownOutcome),
+  };
+}
+
+function readToken(value: unknown, path: string): TokenConfig {
+  const r = Reader.of(value, path);
+  r.allow('name', 'token', 'role');
+  const token = r.str('token', undefined)!;
+  if (token === undefined) fail(r.key('token'), 'is required');
+  if (token.length < 16) fail(r.key('token'), 'must be at least 16 characters (use e.g. `openssl rand -hex 24`)');
+  return { name: r.str('name', undefined, /^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -') ?? fail(r.key('name'), 'is required'), token, role: r.oneOf('role', 'producer', ['producer', 'worker', 'admin'] as const) };
+}
+
+function readModem(value: unknown, path: string, index: number, queues: string[]): ModemConfig {
+  const r = Reader.of(value, path);
+  r.allow('name', 'path', 'baudRate', 'driver', 'pin', 'queue', 'statusReports', 'simSendLatencyMs');
+  const m: ModemConfig = {
+    name: r.str('name', `modem${index}`, /^[\w.-]{1,32}$/, 'must be 1-32 letters, digits, _ . -')!,
+    path: r.str('path', undefined) ?? fail(r.key('path'), 'is required (a serial device such as /dev/ttyUSB2, or "sim")'),
+    baudRate: r.int('baudRate', 115200, 300, 4_000_000),
+    queue: r.str('queue', 'sms')!,
+    statusReports: r.bool('statusReports', true),
+    simSendLatencyMs: r.int('simSendLatencyMs', 100, 0, 120_000),
+  };
+  const driver = r.str('driver', undefined, /^[a-z0-9-]+$/, 'must be a driver name such as generic, simcom, quectel, huawei');
+  if (driver) m.driver = driver;
+  const pin = r.str('pin', undefined, /^\d{4,8}$/, 'must be 4 to 8 digits');
+  if (pin) m.pin = pin;
+  if (!queues.includes(m.queue)) fail(r.key('queue'), `names no configured queue (queues: ${queues.join(', ')})`);
+  return m;
+}
+
+/** Validates a parsed config object and fills in defaults. Throws CONFIG_INVALID naming the key. */
+export function parseConfig(raw: unknown): Config {
+  const r = Reader.of(raw ?? {}, '');
+  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'tokens', 'rateLimit', 'retention', 'queues', 'modems', '$schema');
+  const queuesRaw = r.obj.queues ?? { sms: {} };
+  const qr = Reader.of(queuesRaw, 'queues');
+  const queues: Record<string, QueueSettings> = {};
+  for (const name of Object.keys(qr.obj)) {
+    if (!/^[a-z0-9_-]{1,32}$/.test(name)) fail(`queues.${name}`, 'is not a valid queue name (1-32 of a-z 0-9 _ -)');
+    queues[name] = readQueue(qr.sub(name));
+  }
+  if (Object.keys(queues).length === 0) fail('queues', 'must name at least one queue');
+  const tokensRaw = r.obj.tokens ?? [];
+  if (!Array.isArray(tokensRaw)) fail('tokens', 'must be an array of {name, token, role}');
+  const tokens = tokensRaw.map((t, i) => readToken(t, `tokens[${i}]`));
+  const names = new Set<string>();
+  for (const [i, t] of tokens.entries()) {
+    if (names.has(t.name)) fail(`tokens[${i}].name`, `repeats "${t.name}"`);
+    names.add(t.name);
+  }
+  const modemsRaw = r.obj.modems ?? [];
+  if (!Array.isArray(modemsRaw)) fail('modems', 'must be an array of {name, path, baudRate, driver?, pin?}');
+  const modems = modemsRaw.map((m, i) => readModem(m, `modems[${i}]`, i, Object.keys(queues)));
+  const rate = r.sub('rateLimit');
+  rate.allow('max', 'windowMs');
+  const ret = r.sub('retention');
+  ret.allow('historyDays', 'inboxDays', 'schedule');
+  const cfg: Config = {
+    host: r.str('host', '127.0.0.1')!,
+    port: r.int('port', 3000, 0, 65535),
+    dataDir: r.str('dataDir', './data')!,
+    logLevel: r.oneOf('logLevel', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    maxParts: r.int('maxParts', 10, 1, 255),
+    bodyLimitBytes: r.int('bodyLimitBytes', 65_536, 1024, 16 * 1024 * 1024),
+    tokens,
+    rateLimit: { max: rate.int('max', 600, 1, 10_000_000), windowMs: rate.int('windowMs', 60_000, 100, 86_400_000) },
+    retention: {
+      historyDays: ret.int('historyDays', 30, 1, 3650),
+      inboxDays: ret.int('inboxDays', 30, 1, 3650),
+      schedule: ret.str('schedule', '17 3 * * *', /^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "17 3 * * *"')!,
+    },
+    queues,
+    modems,
+  };
+  const region = r.str('defaultRegion', undefined, /^[A-Z]{2}$/, 'must be a two-letter region code such as "AU" or "DE"');
+  if (region) cfg.defaultRegion = region;
+  return cfg;
+}
+
+/** Reads and validates a JSON config file. */
+export async function loadConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new KatarError('CONFIG_INVALID', `config: cannot read ${path}: ${(err as Error).message}`, { path });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new KatarError('CONFIG_INVALID', `config: ${path} is not valid JSON: ${(err as Error).message}`, { path });
+  }
+  return parseConfig(raw);
+}
+
+/** True when `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Refuses to listen beyond loopback without tokens (the original's "big security risk"). */
+export function assertSafeListen(cfg: Config): void {
+  if (!isLoopback(cfg.host) && cfg.tokens.length === 0) {
+    throw new KatarError('UNSAFE_LISTEN', `refusing to listen on ${cfg.host} without tokens: anyone on the network could send SMS at your cost. Add "tokens" to the config, or listen on 127.0.0.1`, { host: cfg.host });
+  }
+}

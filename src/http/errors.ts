@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isKatarError, type ErrorCode } from '../errors.js';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  QUEUE_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  TASK_CONFLICT: 409,
+  LEASE_LOST: 409,
+  RATE_LIMITED: 429,
+  SHUTTING_DOWN: 503,
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The JSON error body of every 4xx/5xx answer. */
+export interface ErrorBody {
+  error: string;
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** Builds the error body for a status. */
+export function errorBody(status: number, code: string, message: string, field?: string): ErrorBody {
+  const body: ErrorBody = { error: STATUS_TEXT[status] ?? 'Error', code, message };
+  if (field !== undefined) body.field = field;
+  return body;
+}
+
+/** `/messages/2/to` -> `messages[2].to` */
+function fieldName(instancePath: string, missing?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (missing) parts.push(missing);
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/**
+ * The one place that maps errors to HTTP answers: codes to statuses, schema failures to
+ * 400 naming the field, fastify's own client errors kept as 4xx, everything else 500
+ * without details (those go to the log).
+ */
+export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isKatarError(err)) {
+    const status = STATUS[err.code] ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const field = typeof err.details?.field === 'string' ? err.details.field : undefined;
+    return reply.status(status).send(errorBody(status, err.code, status >= 500 ? 'internal error' : err.message, field));
+  }
+  if (err.validation) {
+    const v = err.validation[0];
+    const params = (v?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+    const field = fieldName(v?.instancePath ?? '', params.missingProperty ?? params.additionalProperty);
+    const where = err.validationContext === 'body' ? '' : `${err.validationContext} `;
+    const what = params.additionalProperty ? 'is not a known field' : params.missingProperty ? 'is required' : (v?.message ?? 'is invalid');
+    return reply.status(400).send(errorBody(400, 'VALIDATION', `${where}${field || '(body)'} ${what}`.trim(), field || undefined));
+  }
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  if (status >= 500) {
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send(errorBody(500, 'INTERNAL', 'internal error'));
+  }
+  const code = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError ? 'VALIDATION' : (err.code ?? 'BAD_REQUEST');
+  const message = code === 'VALIDATION' ? 'the body is not valid JSON' : err.message;
+  return reply.status(status).send(errorBody(status, code, message));
+}

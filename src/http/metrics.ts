@@ -1,0 +1,78 @@
+import type { Gateway } from '../gateway/gateway.js';
+import { TASK_STATUSES } from '../queue/task.js';
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const labels = (l: Record<string, string>): string => `{${Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+
+/**
+ * Prometheus metrics in the text exposition format: queue depth by status, sends,
+ * failures, received SMS, modem health and request latencies. Small enough that a
+ * client library would add more than it saves.
+ */
+export class Metrics {
+  readonly #latency = new Map<string, Histogram>();
+  readonly #counters = new Map<string, number>();
+
+  constructor(readonly gateway: Gateway) {
+    gateway.on('queued', (t) => t.attempts.length === 0 && this.inc('katar_tasks_created_total', { queue: t.queue }));
+    gateway.on('done', (t) => this.inc('katar_tasks_done_total', { queue: t.queue }));
+    gateway.on('failed', (t) => this.inc('katar_tasks_failed_total', { queue: t.queue }));
+    gateway.on('sms', (s) => this.inc('katar_sms_received_total', { queue: s.queue }));
+  }
+
+  /** Adds one to a counter. */
+  inc(name: string, l: Record<string, string>): void {
+    const key = `${name}${labels(l)}`;
+    this.#counters.set(key, (this.#counters.get(key) ?? 0) + 1);
+  }
+
+  /** Records one request's duration. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = labels({ method, route, status: String(status) });
+    let h = this.#latency.get(key);
+    if (!h) this.#latency.set(key, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  /** The exposition text. */
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP katar_tasks Tasks by queue and status.', '# TYPE katar_tasks gauge');
+    for (const q of this.gateway.queue.queueNames) {
+      const c = this.gateway.queue.counts(q);
+      for (const s of TASK_STATUSES) out.push(`katar_tasks${labels({ queue: q, status: s })} ${c[s]}`);
+    }
+    const help: Record<string, string> = {
+      katar_tasks_created_total: 'Tasks accepted.',
+      katar_tasks_done_total: 'Tasks sent.',
+      katar_tasks_failed_total: 'Tasks failed for good.',
+      katar_sms_received_total: 'SMS received.',
+    };
+    for (const name of Object.keys(help)) {
+      out.push(`# HELP ${name} ${help[name]}`, `# TYPE ${name} counter`);
+      for (const [k, v] of this.#counters) if (k.startsWith(`${name}{`)) out.push(`${k} ${v}`);
+    }
+    out.push('# HELP katar_modem_up 1 when the modem is ready to send.', '# TYPE katar_modem_up gauge');
+    for (const m of this.gateway.modems.values()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
+    out.push('# HELP katar_modem_signal_dbm Received signal strength.', '# TYPE katar_modem_signal_dbm gauge');
+    for (const m of this.gateway.modems.values()) if (m.signalDbm !== undefined) out.push(`katar_modem_signal_dbm${labels({ modem: m.name })} ${m.signalDbm}`);
+    out.push('# HELP katar_http_request_duration_seconds HTTP request latency.', '# TYPE katar_http_request_duration_seconds histogram');
+    for (const [key, h] of this.#latency) {
+      const inner = key.slice(1, -1);
+      BUCKETS.forEach((b, i) => out.push(`katar_http_request_duration_seconds_bucket{${inner},le="${b}"} ${h.counts[i]}`));
+      out.push(`katar_http_request_duration_seconds_bucket{${inner},le="+Inf"} ${h.count}`);
+      out.push(`katar_http_request_duration_seconds_sum{${inner}} ${h.sum}`, `katar_http_request_duration_seconds_count{${inner}} ${h.count}`);
+    }
+    return out.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import { KatarError } from '../../errors.js';
+import type { Gateway, SendRequest } from '../../gateway/gateway.js';
+import { listInbox, listTasks } from '../../queue/queries.js';
+import type { TaskStatus } from '../../queue/task.js';
+import { errorSchema, inboxEntrySchema, queueParams, sendBody, taskParams, taskSchema } from '../schemas.js';
+
+type SendBody = SendRequest & { messages?: SendRequest[] };
+
+/** One task, or `{messages: [...]}` for a batch (the batch form first: it is the one with a required key). */
+const sendReply = { anyOf: [{ type: 'object', properties: { messages: { type: 'array', items: taskSchema } }, required: ['messages'] }, taskSchema] };
+
+/** The producer API for LAN producers: send, follow tasks, cancel, read the inbox. */
+export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit: { max: number; timeWindow: number }): void {
+  const q = gateway.queue;
+  const limited = { roles: ['producer' as const], rateLimit };
+
+  app.post<{ Params: { queue: string }; Body: SendBody }>(
+    '/v1/queue/:queue/send',
+    {
+      config: limited,
+      schema: {
+        tags: ['producer'],
+        summary: 'Queue one SMS ({to, msg, ...}) or several ({messages: [...]}); 201 once on disk, 200 for a repeated idempotencyKey',
+        params: queueParams,
+        body: sendBody,
+        response: {
+          200: sendReply,
+          201: sendReply,
+          400: errorSchema,
+          404: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { messages, ...single } = req.body ?? {};
+      if (messages !== undefined) {
+        const extra = Object.keys(single)[0];
+        if (extra) throw new KatarError('VALIDATION', `${extra} cannot be given beside messages; put it in each message`, { field: extra });
+        const results = await gateway.submit(req.params.queue, messages);
+        return reply.status(results.some((r) => r.created) ? 201 : 200).send({ messages: results.map((r) => r.task) });
+      }
+      if (single.to === undefined) throw new KatarError('VALIDATION', 'to is required', { field: 'to' });
+      if (single.msg === undefined) throw new KatarError('VALIDATION', 'msg is required', { field: 'msg' });
+      const [r] = await gateway.submit(req.params.queue, [single], () => '');
+      return reply.status(r!.created ? 201 : 200).send(r!.task);
+    },
+  );
+
+  app.get<{ Params: { queue: string; id: string } }>(
+    '/v1/queue/:queue/tasks/:id',
+    { config: { roles: ['producer'] }, schema: { tags: ['producer'], summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, 404: errorSchema } } },
+    async (req) => q.get(req.params.queue, req.params.id),
+  );
+
+  app.get<{ Params: { queue: string }; Querystring: { status?: TaskStatus; limit?: string; cursor?: string } }>(
+    '/v1/queue/:queue/tasks',
+    {
+      config: { roles: ['producer'] },
+      schema: {
+        tags: ['producer'],
+        summary: 'Tasks, oldest first, a page at a time (pass `next` back as `cursor`)',
+        params: queueParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: taskSchema.properties.status,
+            limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' },
+            cursor: { type: 'string', pattern: '^\\d{1,15}$' },
+          },
+        },
+        response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const { status, cursor } = req.query;
+      const limit = Number(req.query.limit ?? 100);
+      const page = await listTasks(q, req.params.queue, { limit, ...(status && { status }), ...(cursor && { cursor: Number(cursor) }) });
+      return { tasks: page.items, ...(page.next && { next: page.next }) };
+    },
+  );
+
+  app.delete<{ Params: { queue: string; id: string } }>(
+    '/v1/queue/:queue/tasks/:id',
+    { config: { roles: ['producer'] }, schema: { tags: ['producer'], summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 409: errorSchema } } },
+    async (req) => q.cancel(req.params.queue, req.params.id),
+  );
+
+  app.get<{ Params: { queue: string }; Querystring: { since?: string; limit?: string } }>(
+    '/v1/queue/:queue/inbox',
+    {
+      config: { roles: ['producer'] },
+      schema: {
+        tags: ['producer'],
+        summary: 'Received SMS, oldest first; `since` is the `next` of the previous page or an ISO date-time',
+        params: queueParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { since: { type: 'string', maxLength: 40 }, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' } },
+        },
+        response: { 200: { type: 'object', properties: { messages: { type: 'array', items: inboxEntrySchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const { since } = req.query;
+      const limit = Number(req.query.limit ?? 100);
+      let opts: { limit: number; afterSeq?: number; afterTime?: Date } = { limit };
+      if (since !== undefined) {
+        if (/^\d{1,15}$/.test(since)) opts = { limit, afterSeq: Number(since) };
+        else {
+          const t = new Date(since);
+          if (Number.isNaN(t.getTime())) throw new KatarError('VALIDATION', 'since must be a cursor (the `next` of a page) or an ISO 8601 date-time', { field: 'since' });
+          opts = { limit, afterTime: t };
+        }
+      }
+      const page = await listInbox(q, req.params.queue, opts);
+      return { messages: page.items, ...(page.next && { next: page.next }) };
+    },
+  );
+}

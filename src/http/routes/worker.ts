@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KatarError } from '../../errors.js';
+import type { Gateway } from '../../gateway/gateway.js';
+import type { TaskReport } from '../../queue/queue-service.js';
+import type { Principal } from '../auth.js';
+import { errorSchema, pollBody, pollReply, queueParams, receiveBody } from '../schemas.js';
+
+interface PollBody {
+  tasks?: Array<{ _id: string; status: 'done' | 'failed'; error?: string }>;
+  max?: number;
+}
+
+interface ReceiveBody {
+  sms: { from: string; msg: string; id?: string; receivedAt?: string };
+}
+
+/**
+ * Who holds a lease: the token's name, refined by an optional X-Katar-Worker header so
+ * that several workers sharing a token stay apart; without tokens, the peer address.
+ */
+export function workerId(req: FastifyRequest, who: Principal): string {
+  const h = req.headers['x-katar-worker'];
+  const sub = typeof h === 'string' && /^[\w.:-]{1,64}$/.test(h) ? `/${h}` : '';
+  return who.role === 'anonymous' ? `http:${req.ip}${sub}` : `token:${who.name}${sub}`;
+}
+
+/** The katar HTTP worker protocol, wire-compatible with katar-worker-http. */
+export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
+  const q = gateway.queue;
+
+  app.get<{ Params: { queue: string } }>(
+    '/v1/queue/:queue',
+    {
+      config: { roles: ['worker', 'producer'] },
+      schema: {
+        tags: ['worker'],
+        summary: 'Queue configuration for workers (poll interval in ms)',
+        params: queueParams,
+        response: { 200: { type: 'object', properties: { configuration: { type: 'object', properties: { interval: { type: 'integer' } } } } }, 404: errorSchema },
+      },
+    },
+    async (req) => ({ configuration: { interval: q.settings(req.params.queue).pollingIntervalMs } }),
+  );
+
+  app.post<{ Params: { queue: string }; Body: PollBody }>(
+    '/v1/queue/:queue',
+    {
+      config: { roles: ['worker'] },
+      schema: {
+        tags: ['worker'],
+        summary: 'Report results (optional) and take the next task(s); 204 when none is ready',
+        params: queueParams,
+        body: pollBody,
+        response: { 200: pollReply, 204: { type: 'null' }, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const { queue } = req.params;
+      const worker = workerId(req, req.principal);
+      const reports = req.body?.tasks ?? [];
+      if (reports.length) {
+        reports.forEach((r, i) => {
+          if (r.status === 'failed' && (r.error === undefined || r.error === '')) {
+            throw new KatarError('VALIDATION', `tasks[${i}].error is required when status is "failed"`, { field: `tasks[${i}].error` });
+          }
+        });
+        await q.report(queue, worker, reports as TaskReport[]);
+      }
+      const tasks = await q.lease(queue, worker, req.body?.max ?? 1);
+      if (tasks.length === 0) return reply.status(204).send();
+      return { tasks: tasks.map((t) => ({ _id: t._id, data: { to: t.data.to, msg: t.data.msg } })) };
+    },
+  );
+
+  app.post<{ Params: { queue: string }; Body: ReceiveBody }>(
+    '/v1/queue/:queue/receive',
+    {
+      config: { roles: ['worker'] },
+      schema: {
+        tags: ['worker'],
+        summary: 'Hand over a received SMS; stored in the inbox and emitted as `sms`',
+        params: queueParams,
+        body: receiveBody,
+        response: { 204: { type: 'null' }, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const { sms } = req.body;
+      let receivedAt: Date | undefined;
+      if (sms.receivedAt !== undefined) {
+        receivedAt = new Date(sms.receivedAt);
+        if (Number.isNaN(receivedAt.getTime())) throw new KatarError('VALIDATION', 'sms.receivedAt must be an ISO 8601 date-time', { field: 'sms.receivedAt' });
+      }
+      const worker = workerId(req, req.principal);
+      await q.receive(req.params.queue, {
+        from: sms.from,
+        msg: sms.msg,
+        source: worker,
+        ...(receivedAt && { receivedAt }),
+        ...(sms.id !== undefined && { dedupKey: `${worker}:${sms.id}` }),
+      });
+      return reply.status(204).send();
+    },
+  );
+}

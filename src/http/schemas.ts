@@ -1,0 +1,145 @@
+/** JSON schemas of the HTTP API: request validation, response serialisation, OpenAPI. */
+
+export const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+  required: ['error', 'code', 'message'],
+} as const;
+
+export const queueParams = {
+  type: 'object',
+  properties: { queue: { type: 'string', pattern: '^[a-z0-9_-]{1,32}$' } },
+  required: ['queue'],
+} as const;
+
+export const taskParams = {
+  type: 'object',
+  properties: { queue: queueParams.properties.queue, id: { type: 'string', pattern: '^[0-9a-z]{1,64}$' } },
+  required: ['queue', 'id'],
+} as const;
+
+const attemptSchema = {
+  type: 'object',
+  properties: {
+    n: { type: 'integer' },
+    worker: { type: 'string' },
+    startedAt: { type: 'string' },
+    endedAt: { type: 'string' },
+    outcome: { type: 'string' },
+    error: { type: 'string' },
+  },
+} as const;
+
+export const taskSchema = {
+  type: 'object',
+  properties: {
+    _id: { type: 'string' },
+    queue: { type: 'string' },
+    status: { type: 'string', enum: ['paused', 'queued', 'in progress', 'done', 'failed', 'cancelled'] },
+    data: { type: 'object', properties: { to: { type: 'string' }, msg: { type: 'string' } } },
+    priority: { type: 'integer' },
+    parts: { type: 'integer' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+    sendAt: { type: 'string' },
+    validUntil: { type: 'string' },
+    notBefore: { type: 'string' },
+    idempotencyKey: { type: 'string' },
+    error: { type: 'string' },
+    lease: { type: 'object', properties: { worker: { type: 'string' }, expiresAt: { type: 'string' } } },
+    attempts: { type: 'array', items: attemptSchema },
+    delivery: {
+      type: 'object',
+      properties: { status: { type: 'string' }, references: { type: 'array', items: { type: 'integer' } }, reportStatus: { type: 'integer' }, updatedAt: { type: 'string' } },
+    },
+  },
+} as const;
+
+export const inboxEntrySchema = {
+  type: 'object',
+  properties: {
+    _id: { type: 'string' },
+    seq: { type: 'integer' },
+    from: { type: 'string' },
+    msg: { type: 'string' },
+    receivedAt: { type: 'string' },
+    sentAt: { type: 'string' },
+    source: { type: 'string' },
+    incomplete: { type: 'boolean' },
+  },
+} as const;
+
+const sendFields = {
+  to: { type: 'string', maxLength: 64, description: 'E.164 (+61404123456), or national with defaultRegion' },
+  msg: { type: 'string', maxLength: 10_000 },
+  priority: { type: 'integer', minimum: -1000, maximum: 1000, description: 'HIGH 10, NORMAL 0 (default), LOW -10' },
+  sendAt: { type: 'string', maxLength: 40, description: 'ISO 8601: not sent before' },
+  validUntil: { type: 'string', maxLength: 40, description: 'ISO 8601: never sent after; then failed (expired)' },
+  idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'the same key returns the first task, never a second SMS' },
+} as const;
+
+export const sendBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...sendFields,
+    messages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: { type: 'object', additionalProperties: false, properties: sendFields, required: ['to', 'msg'] },
+    },
+  },
+} as const;
+
+export const pollBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tasks: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          _id: { type: 'string', minLength: 1, maxLength: 64 },
+          status: { type: 'string', enum: ['done', 'failed'] },
+          error: { type: 'string', maxLength: 2000 },
+        },
+        required: ['_id', 'status'],
+      },
+    },
+    max: { type: 'integer', minimum: 1, maximum: 100, description: 'tasks wanted (default 1)' },
+  },
+} as const;
+
+export const pollReply = {
+  type: 'object',
+  properties: {
+    tasks: {
+      type: 'array',
+      items: { type: 'object', properties: { _id: { type: 'string' }, data: { type: 'object', properties: { to: { type: 'string' }, msg: { type: 'string' } } } } },
+    },
+  },
+} as const;
+
+export const receiveBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    sms: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        from: { type: 'string', minLength: 1, maxLength: 64 },
+        msg: { type: 'string', maxLength: 40_000 },
+        id: { type: 'string', minLength: 1, maxLength: 200, description: 'worker-side id: a repeat is stored once' },
+        receivedAt: { type: 'string', maxLength: 40 },
+      },
+      required: ['from', 'msg'],
+    },
+  },
+  required: ['sms'],
+} as const;
