@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { isKatarError } from '../errors.js';
+import { EXIT, UsageError, exitCodeFor } from './args.js';
+import { SERVE_USAGE, serve } from './serve.js';
+import { modemComponents } from './components.js';
+
+const USAGE = `Usage: katar-sms <command> [options]
+
+An SMS gateway for a GSM/LTE modem: a durable SMS queue with an HTTP API, the katar
+HTTP worker protocol, and a built-in worker that sends and receives through the modem.
+
+Commands:
+  serve       run the gateway (default config: 127.0.0.1:3000, ./data, simulated modem)
+  simulate    expose the simulated modem on a pseudo-terminal
+  help        this help (also: katar-sms <command> --help)
+  version     print the version
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad command line, 78 bad configuration.
+`;
+
+const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
+  serve: { usage: SERVE_USAGE, run: (argv) => serve(argv, modemComponents()) },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(USAGE);
+    return cmd ? EXIT.OK : EXIT.USAGE;
+  }
+  if (cmd === 'version' || cmd === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return EXIT.OK;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    process.stderr.write(`katar-sms: unknown command "${cmd}"\n\n${USAGE}`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.usage);
+    return EXIT.OK;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    const code = exitCodeFor(err);
+    if (err instanceof UsageError) process.stderr.write(`katar-sms ${cmd}: ${err.message}\n\n${command.usage}`);
+    else if (isKatarError(err)) process.stderr.write(`katar-sms ${cmd}: ${err.message}\n`);
+    else process.stderr.write(`katar-sms ${cmd}: ${(err as Error)?.stack ?? String(err)}\n`);
+    return code;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`katar-sms: ${String(err)}\n`);
+    process.exit(EXIT.FAILURE);
+  },
+);

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { assertSafeListen, type Config } from './config.js';
+import { Gateway } from './gateway/gateway.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './log.js';
+import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
+import { QueueService } from './queue/queue-service.js';
+import { lockDataDir, type DataDirLock } from './queue/store/data-dir-lock.js';
+import { FileStore } from './queue/store/file-store.js';
+
+/** A started gateway and the way to stop it. */
+export interface RunningGateway {
+  gateway: Gateway;
+  app: FastifyInstance;
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Stops in reverse order: HTTP, workers, jobs, queue, store, lock. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts extra components (the built-in modem workers) once the queue is ready. */
+export type ComponentStarter = (gateway: Gateway, config: Config, logger: Logger) => Promise<{ close(): Promise<void> }>;
+
+/**
+ * The composition root: the only place that knows every concrete piece. Order of start:
+ * lock the data dir, load the store, open the queue, start workers, listen.
+ */
+export async function startGateway(config: Config, logger: Logger, components: ComponentStarter[] = []): Promise<RunningGateway> {
+  assertSafeListen(config);
+  const closers: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const lock: DataDirLock = await lockDataDir(config.dataDir);
+    closers.push(() => lock.release());
+    const storeLog = logger.child({ module: 'store' });
+    const store = await FileStore.open(config.dataDir, { onWarning: (msg, details) => storeLog.warn(details, msg) });
+    closers.push(() => store.close());
+    const queue = await QueueService.open({ store, queues: config.queues });
+    closers.push(async () => queue.close());
+    queue.on('error', (err) => logger.error({ err }, 'queue sweep failed'));
+    const gateway = new Gateway(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) });
+    const jobs: Job[] = [
+      scheduleJob(config.retention.schedule, async () => {
+        const removed = await applyRetention(queue, config.retention);
+        logger.info({ module: 'housekeeping', removed }, 'retention applied');
+      }, (err) => logger.error({ err }, 'retention failed')),
+    ];
+    closers.push(async () => jobs.forEach((j) => j.stop()));
+    for (const start of components) {
+      const c = await start(gateway, config, logger);
+      closers.push(() => c.close());
+    }
+    const app = await buildApp({ gateway, config, logger });
+    const address = await app.listen({ host: config.host, port: config.port });
+    closers.push(() => app.close());
+    const url = address.replace('[::1]', 'localhost');
+    logger.info({ url, dataDir: config.dataDir, queues: queue.queueNames, auth: config.tokens.length > 0 }, `katar-sms listening on ${url}`);
+    for (const name of queue.queueNames) {
+      logger.info(`queue "${name}": workers GET/POST ${url}/v1/queue/${name}, POST ${url}/v1/queue/${name}/receive; producers POST ${url}/v1/queue/${name}/send, GET ${url}/v1/queue/${name}/tasks, GET ${url}/v1/queue/${name}/inbox`);
+    }
+    return { gateway, app, url, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
