@@ -1,0 +1,96 @@
+// Durable sends per second through the producer API, on loopback, with 50 concurrent
+// connections: once on an empty store and once with 100,000 finished tasks in history.
+// Usage: npm run bench (or node bench/queue-api.mjs [--seconds 10] [--connections 50])
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const root = new URL('..', import.meta.url).pathname;
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, history: { type: 'string', default: '100000' } } });
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
+
+async function seedHistory(dir, n) {
+  const store = await FileStore.open(dir);
+  const t0 = Date.now() - 86_400_000;
+  for (let i = 1; i <= n; i++) {
+    const at = new Date(t0 + i).toISOString();
+    store.finish({
+      _id: `seed${String(i).padStart(10, '0')}`, queue: 'sms', seq: i, data: { to: '+61404341143', msg: `history message number ${i}` },
+      status: 'done', priority: 0, parts: 1, createdAt: at, updatedAt: at, finishedAt: at,
+      attempts: [{ n: 1, worker: 'builtin:modem0', startedAt: at, endedAt: at, outcome: 'done' }],
+    });
+    if (i % 10_000 === 0) await store.commit();
+  }
+  await store.close();
+}
+
+function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rssMb: Math.round(kb('VmRSS')), peakMb: Math.round(kb('VmHWM')) };
+}
+
+async function startServer(dir) {
+  const config = join(dir, 'bench-config.json');
+  // The per-token rate limit is a producer safeguard, not the subject of this benchmark.
+  writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info' }));
+  const t0 = Date.now();
+  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--modem', 'none', '--port', '0', '--data-dir', dir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    proc.stdout.on('data', (b) => {
+      out += b;
+      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
+  });
+  return { proc, url, startMs: Date.now() - t0 };
+}
+
+function fileSizes(dir) {
+  const sizes = {};
+  for (const f of readdirSync(dir)) if (/\.(json|jsonl)$/.test(f) && !f.startsWith('bench')) sizes[f] = statSync(join(dir, f)).size;
+  return sizes;
+}
+
+async function scenario(name, history) {
+  const dir = mkdtempSync(join(tmpdir(), 'katar-bench-'));
+  try {
+    if (history) await seedHistory(dir, history);
+    const { proc, url, startMs } = await startServer(dir);
+    const body = JSON.stringify({ to: '+61404341143', msg: 'benchmark message, one part' });
+    // warm-up
+    await autocannon({ url: `${url}/v1/queue/sms/send`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: 2 });
+    const r = await autocannon({ url: `${url}/v1/queue/sms/send`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: seconds });
+    const mem = rssOf(proc.pid);
+    proc.kill('SIGTERM');
+    await new Promise((res) => proc.on('exit', res));
+    const ok = r['2xx'];
+    return {
+      name, history, connections, seconds,
+      sendsPerSecond: Math.round(ok / seconds),
+      p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max,
+      non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
+      rssMb: mem.rssMb, peakRssMb: mem.peakMb, startToListenMs: startMs,
+      files: fileSizes(dir),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = [await scenario('empty store', 0), await scenario(`${Number(values.history).toLocaleString('en')} finished tasks in history`, Number(values.history))];
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+console.log(JSON.stringify({ machine, results }, null, 2));
+console.log('\n| scenario | sends/s | p50 ms | p99 ms | non-2xx | RSS MB (peak) | files |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(`| ${r.name} | ${r.sendsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.rssMb} (${r.peakRssMb}) | ${Object.entries(r.files).map(([f, s]) => `${f} ${(s / 1e6).toFixed(1)} MB`).join(', ')} |`);
+}
