@@ -51,7 +51,7 @@ export const taskSchema = {
     attempts: { type: 'array', items: attemptSchema },
     delivery: {
       type: 'object',
-      properties: { status: { type: 'string' }, references: { type: 'array', items: { type: 'integer' } }, reportStatus: { type: 'integer' }, updatedAt: { type: 'string' } },
+      properties: { status: { type: 'string' }, references: { type: 'array', items: { type: 'integer' } }, parts: { type: 'object', additionalProperties: { type: 'string' } }, reportStatus: { type: 'integer' }, updatedAt: { type: 'string' } },
     },
   },
 } as const;

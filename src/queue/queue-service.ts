@@ -324,12 +324,13 @@ export class QueueService extends EventEmitter<QueueEvents> {
   }
 
   /**
-   * Gives a leased task back without counting an attempt (the built-in worker could not
-   * even start: modem not ready). Nothing was submitted.
+   * Gives a leased task back without counting an attempt: the built-in worker knows that
+   * nothing reached the modem (it was not ready, or refused before the prompt), so the
+   * "submitting" mark, if set, is cleared too.
    */
   async release(queue: string, worker: string, id: string, why: string): Promise<void> {
     const t = this.store.live.get(id);
-    if (!t || t.queue !== queue || t.status !== 'in progress' || t.lease?.worker !== worker || t.lease.submitting) return;
+    if (!t || t.queue !== queue || t.status !== 'in progress' || t.lease?.worker !== worker) return;
     const attempts = t.attempts.slice(0, -1);
     const next: Task = { ...t, status: 'queued', attempts, updatedAt: iso(Date.now()), error: why };
     delete next.lease;
@@ -377,17 +378,20 @@ export class QueueService extends EventEmitter<QueueEvents> {
   }
 
   /**
-   * Records a status report for the task whose parts carry these references. Returns
-   * the task when one matched.
+   * Records a status report (TP-ST `reportStatus`) for part reference `mr` of the task
+   * `match` selects among recently sent ones. The task is delivered once every part is,
+   * failed as soon as one part failed. Returns the task when one matched.
    */
-  async recordDelivery(queue: string, match: (t: Task) => boolean, outcome: 'delivered' | 'failed' | 'pending', reportStatus: number): Promise<Task | undefined> {
+  async recordDelivery(queue: string, match: (t: Task) => boolean, mr: number, outcome: 'delivered' | 'failed' | 'pending', reportStatus: number): Promise<Task | undefined> {
     // Status reports arrive within minutes; only recent history is searched, newest first.
     const metas = [...this.store.history.values()].filter((m) => m.queue === queue && m.status === 'done').slice(-2000).reverse();
     for (const meta of metas) {
       const t = await this.store.readHistory(meta);
       if (!t.delivery || !match(t)) continue;
-      if (t.delivery.status !== 'pending') return t;
-      const next: Task = { ...t, delivery: { ...t.delivery, status: outcome, reportStatus, updatedAt: iso(Date.now()) } };
+      const parts: Record<string, 'delivered' | 'failed' | 'pending'> = { ...(t.delivery.parts ?? {}), [String(mr)]: outcome };
+      const states = t.delivery.references.map((r) => parts[String(r)]);
+      const status = states.includes('failed') ? 'failed' : states.every((s) => s === 'delivered') ? 'delivered' : 'pending';
+      const next: Task = { ...t, delivery: { ...t.delivery, status, parts, reportStatus, updatedAt: iso(Date.now()) } };
       this.store.finish(next);
       await this.store.commit();
       this.emit('delivery', next);

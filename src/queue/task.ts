@@ -51,6 +51,8 @@ export interface Delivery {
   status: 'pending' | 'delivered' | 'failed';
   /** Message references (+CMGS: <mr>) of the parts, in part order. */
   references: number[];
+  /** Outcome per part reference, as the status reports came in. */
+  parts?: Record<string, 'delivered' | 'failed' | 'pending'>;
   /** TP-ST of the last status report, when one arrived. */
   reportStatus?: number;
   updatedAt: string;

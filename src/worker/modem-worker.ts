@@ -1,0 +1,85 @@
+import type { Gateway } from '../gateway/gateway.js';
+import type { Logger } from '../log.js';
+import type { ModemSessionApi } from '../modem/session-types.js';
+import { ReceivePipeline } from './receive-pipeline.js';
+import { SendLoop } from './send-loop.js';
+
+/** Options of a built-in worker. */
+export interface ModemWorkerOptions {
+  name: string;
+  session: ModemSessionApi;
+  gateway: Gateway;
+  queueName: string;
+  statusReports: boolean;
+  logger: Logger;
+  concatTimeoutMs?: number;
+  sweepIntervalMs?: number;
+}
+
+/**
+ * The built-in worker: the only bridge between tasks and a modem. It takes tasks
+ * through the same lease/report operations as remote workers, so both drain one queue
+ * fairly, and it relays what the modem receives into the same inbox as
+ * `POST /v1/queue/:queue/receive`. Modem health goes to the gateway (healthz, metrics,
+ * `modem` events).
+ */
+export class ModemWorker {
+  readonly name: string;
+  readonly send: SendLoop;
+  readonly receive: ReceivePipeline;
+  readonly #o: ModemWorkerOptions;
+  readonly #detach: Array<() => void> = [];
+
+  constructor(o: ModemWorkerOptions) {
+    this.#o = o;
+    this.name = o.name;
+    const queue = o.gateway.queue;
+    const logger = o.logger.child({ module: 'worker', modem: o.name });
+    this.send = new SendLoop({ session: o.session, queue, queueName: o.queueName, workerId: `builtin:${o.name}`, statusReports: o.statusReports, logger });
+    this.receive = new ReceivePipeline({
+      session: o.session,
+      queue,
+      queueName: o.queueName,
+      source: `modem:${o.name}`,
+      logger,
+      ...(o.concatTimeoutMs !== undefined && { concatTimeoutMs: o.concatTimeoutMs }),
+      ...(o.sweepIntervalMs !== undefined && { sweepIntervalMs: o.sweepIntervalMs }),
+    });
+  }
+
+  /** Starts sending and receiving; health is reported from now on. */
+  start(): void {
+    const { session, gateway, name } = this.#o;
+    let last: { signalDbm?: number; registration?: string; operator?: string } = {};
+    const publish = (lastError?: string): void => {
+      gateway.reportModem({
+        name,
+        state: session.state,
+        ...last,
+        ...(session.identity && { model: `${session.identity.manufacturer} ${session.identity.model}`.trim() }),
+        ...(lastError && { lastError }),
+        updatedAt: new Date().toISOString(),
+      });
+    };
+    const onState = (_s: unknown, detail: string | undefined): void => publish(detail);
+    const onHealth = (h: { signalDbm?: number; registration: string; operator?: string }): void => {
+      last = { registration: h.registration, ...(h.signalDbm !== undefined && { signalDbm: h.signalDbm }), ...(h.operator && { operator: h.operator }) };
+      publish();
+    };
+    const onReady = (): void => publish();
+    session.on('state', onState);
+    session.on('health', onHealth);
+    session.on('ready', onReady);
+    this.#detach.push(() => session.off('state', onState), () => session.off('health', onHealth), () => session.off('ready', onReady));
+    publish();
+    this.receive.start();
+    this.send.start();
+  }
+
+  /** Stops taking work; waits for the send in flight and the message being stored. */
+  async stop(): Promise<void> {
+    await this.send.stop();
+    await this.receive.stop();
+    for (const d of this.#detach.splice(0)) d();
+  }
+}

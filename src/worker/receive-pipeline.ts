@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { isKatarError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ConcatAssembler, decodePdu, type AssembledMessage, type DecodedDeliver, type DecodedStatusReport } from '../modem/pdu/index.js';
+import type { ModemSessionApi, StoredPdu } from '../modem/session-types.js';
+import type { QueueService } from '../queue/queue-service.js';
+
+/** Options of the receive side of one built-in worker. */
+export interface ReceivePipelineOptions {
+  session: ModemSessionApi;
+  queue: QueueService;
+  queueName: string;
+  /** Inbox `source`, `modem:<name>`. */
+  source: string;
+  logger: Logger;
+  /** A concatenated message with parts missing is delivered (marked incomplete) after this long. */
+  concatTimeoutMs?: number;
+  /** How often the modem's storage is listed, because notifications get lost. */
+  sweepIntervalMs?: number;
+}
+
+/** A part of a received message and the storage slot it sits in (none for +CMT). */
+type Part = DecodedDeliver & { slot?: { storage: string; index: number } };
+
+/** Same subscriber whatever the number format: compare the last 9 digits. */
+export function sameNumber(a: string, b: string): boolean {
+  const tail = (s: string): string => s.replace(/\D/g, '').slice(-9);
+  return tail(a) !== '' && tail(a) === tail(b);
+}
+
+/**
+ * Receives SMS from the modem into the inbox: on +CMTI read the message, store it
+ * durably, and only then delete it from the modem. Parts of a concatenated message stay
+ * on the modem until the whole message is stored. The storage is also listed at start
+ * and periodically, since notifications get lost, duplicated or mislabelled; a message
+ * read twice is stored once (its identity is the inbox's dedup key).
+ */
+export class ReceivePipeline {
+  readonly #o: ReceivePipelineOptions;
+  readonly #assembler = new ConcatAssembler<Part>();
+  /** Slots held in the assembler, so that a re-listing does not add them twice. */
+  readonly #held = new Set<string>();
+  /** Extra slots holding duplicate copies of a part, deleted with their message. */
+  readonly #extraSlots = new Map<string, Array<{ storage: string; index: number }>>();
+  #chain: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(opts: ReceivePipelineOptions) {
+    this.#o = opts;
+  }
+
+  /** Subscribes to the session and starts the periodic sweep. */
+  start(): void {
+    const { session } = this.#o;
+    const on = <A extends unknown[]>(event: Parameters<ModemSessionApi['on']>[0], fn: (...args: A) => void): void => {
+      session.on(event, fn as never);
+      this.#unsubscribe.push(() => session.off(event, fn as never));
+    };
+    on('stored', (where: { storage: string; index: number }) => this.#enqueue(() => this.#readSlot(where.storage, where.index)));
+    on('deliver', (pdu: string) => this.#enqueue(() => this.#handle({ storage: '', index: -1, pdu }, false)));
+    on('statusReport', (pdu: string) => this.#enqueue(() => this.#handle({ storage: '', index: -1, pdu }, false)));
+    on('ready', () => this.#enqueue(() => this.sweep()));
+    const every = this.#o.sweepIntervalMs ?? 60_000;
+    this.#timer = setInterval(() => this.#enqueue(() => this.sweep()), every);
+    this.#timer.unref();
+    if (session.state === 'ready') this.#enqueue(() => this.sweep());
+  }
+
+  /** Stops listening; resolves when the message being handled is stored. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await this.#chain;
+  }
+
+  /** Waits for everything queued so far (tests). */
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  #enqueue(job: () => Promise<void>): void {
+    this.#chain = this.#chain.then(job).catch((err: unknown) => {
+      if (isKatarError(err, 'MODEM_CLOSED', 'MODEM_TIMEOUT', 'MODEM_BUSY', 'NOT_REGISTERED')) this.#o.logger.info({ code: err.code }, 'receiving paused until the modem is back; the next listing catches up');
+      else this.#o.logger.error({ err }, 'receiving failed; the next listing retries');
+    });
+  }
+
+  /** Lists the storage and handles everything in it. */
+  async sweep(): Promise<void> {
+    if (this.#o.session.state !== 'ready') return;
+    const stored = await this.#o.session.list();
+    for (const s of stored) await this.#handle(s, true);
+    await this.#expire();
+  }
+
+  async #readSlot(storage: string, index: number): Promise<void> {
+    if (this.#held.has(`${storage}:${index}`)) return;
+    const s = await this.#o.session.read(storage, index);
+    if (s) await this.#handle(s, true);
+  }
+
+  async #handle(s: StoredPdu, inStorage: boolean): Promise<void> {
+    const slotKey = `${s.storage}:${s.index}`;
+    if (inStorage && this.#held.has(slotKey)) return;
+    let decoded;
+    try {
+      decoded = decodePdu(s.pdu);
+    } catch (err) {
+      // Kept on the modem would fill its storage and be re-read every minute; the PDU is logged at debug.
+      this.#o.logger.warn({ storage: s.storage, index: s.index, code: isKatarError(err) ? err.code : undefined }, 'undecodable message removed from the modem');
+      this.#o.logger.debug({ pdu: s.pdu }, 'undecodable PDU');
+      if (inStorage) await this.#o.session.remove(s.storage, s.index);
+      return;
+    }
+    if (decoded.type === 'submit') return; // a stored outgoing message: not ours to touch
+    if (decoded.type === 'status-report') {
+      await this.#statusReport(decoded);
+      if (inStorage) await this.#o.session.remove(s.storage, s.index);
+      return;
+    }
+    const part: Part = inStorage ? { ...decoded, slot: { storage: s.storage, index: s.index } } : decoded;
+    const added = this.#assembler.add(part, Date.now());
+    if (added.status === 'pending') {
+      if (inStorage) this.#held.add(slotKey);
+      return;
+    }
+    if (added.status === 'duplicate') {
+      if (inStorage) {
+        this.#held.add(slotKey);
+        const extra = this.#extraSlots.get(added.key) ?? [];
+        extra.push({ storage: s.storage, index: s.index });
+        this.#extraSlots.set(added.key, extra);
+      }
+      return;
+    }
+    await this.#deliver(added.message);
+  }
+
+  async #deliver(m: AssembledMessage<Part>): Promise<void> {
+    const first = m.parts[0]!;
+    const c = first.concat;
+    const identity = [first.senderType, first.sender, first.timestamp.toISOString(), c ? `${c.referenceBits}:${c.reference}/${c.total}` : '', m.text].join('|');
+    const dedupKey = `${this.#o.source}:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+    const { duplicate } = await this.#o.queue.receive(this.#o.queueName, {
+      from: first.sender,
+      msg: m.text,
+      source: this.#o.source,
+      sentAt: first.timestamp,
+      dedupKey,
+      ...(!m.complete && { incomplete: true }),
+    });
+    if (duplicate) this.#o.logger.debug({ dedupKey }, 'message already in the inbox (read twice)');
+    // Stored durably: now the modem's copies can go.
+    const slots = [...m.parts.flatMap((p) => (p.slot ? [p.slot] : [])), ...(m.key ? (this.#extraSlots.get(m.key) ?? []) : [])];
+    if (m.key) this.#extraSlots.delete(m.key);
+    for (const slot of slots) {
+      await this.#o.session.remove(slot.storage, slot.index);
+      this.#held.delete(`${slot.storage}:${slot.index}`);
+    }
+  }
+
+  async #expire(): Promise<void> {
+    const timeout = this.#o.concatTimeoutMs ?? 5 * 60_000;
+    for (const m of this.#assembler.expire(Date.now() - timeout)) {
+      this.#o.logger.warn({ missing: m.missing }, 'concatenated message incomplete after the timeout: delivered with parts missing');
+      await this.#deliver(m);
+    }
+  }
+
+  async #statusReport(r: DecodedStatusReport): Promise<void> {
+    const task = await this.#o.queue.recordDelivery(
+      this.#o.queueName,
+      (t) => t.delivery !== undefined && t.delivery.references.includes(r.messageReference) && sameNumber(t.data.to, r.recipient),
+      r.messageReference,
+      r.outcome,
+      r.status,
+    );
+    if (!task) this.#o.logger.info({ mr: r.messageReference, status: r.status }, 'status report for no known task');
+  }
+
+  /** Delivers incomplete messages whose time is up (called by the sweep; tests call it). */
+  expireNow(): void {
+    this.#enqueue(() => this.#expire());
+  }
+}
