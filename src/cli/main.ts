@@ -4,6 +4,7 @@ import { isKatarError } from '../errors.js';
 import { EXIT, UsageError, exitCodeFor } from './args.js';
 import { SERVE_USAGE, serve } from './serve.js';
 import { modemComponents } from './components.js';
+import { SIMULATE_USAGE, simulate } from './simulate.js';
 
 const USAGE = `Usage: katar-sms <command> [options]
 
@@ -21,6 +22,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 bad command line, 78 bad configuration.
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   serve: { usage: SERVE_USAGE, run: (argv) => serve(argv, modemComponents()) },
+  simulate: { usage: SIMULATE_USAGE, run: simulate },
 };
 
 async function main(argv: string[]): Promise<number> {
