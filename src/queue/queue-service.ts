@@ -384,8 +384,10 @@ export class QueueService extends EventEmitter<QueueEvents> {
    */
   async recordDelivery(queue: string, match: (t: Task) => boolean, mr: number, outcome: 'delivered' | 'failed' | 'pending', reportStatus: number): Promise<Task | undefined> {
     // Status reports arrive within minutes; only recent history is searched, newest first.
-    const metas = [...this.store.history.values()].filter((m) => m.queue === queue && m.status === 'done').slice(-2000).reverse();
-    for (const meta of metas) {
+    let looked = 0;
+    for (const meta of this.store.history.newestFirst()) {
+      if (meta.queue !== queue || meta.status !== 'done') continue;
+      if (++looked > 2000) break;
       const t = await this.store.readHistory(meta);
       if (!t.delivery || !match(t)) continue;
       const parts: Record<string, 'delivered' | 'failed' | 'pending'> = { ...(t.delivery.parts ?? {}), [String(mr)]: outcome };

@@ -6,18 +6,8 @@ import type { InboxEntry, Task } from '../task.js';
 import { AppendLog, type LogPosition } from './append-log.js';
 import { DurableJsonFile, syncDirectory } from './durable-json-file.js';
 import { GroupCommit } from './group-commit.js';
+import { HistoryIndex, type HistoryMeta } from './history-index.js';
 import { Mutex } from './mutex.js';
-
-/** What the index keeps of a finished task (the task itself stays on disk). */
-export interface HistoryMeta {
-  _id: string;
-  queue: string;
-  seq: number;
-  status: Task['status'];
-  finishedAt: string;
-  idempotencyKey?: string;
-  pos: LogPosition;
-}
 
 /** What the index keeps of a received SMS. */
 export interface InboxMeta {
@@ -68,7 +58,7 @@ export class FileStore {
   readonly dir: string;
   /** Live tasks as loaded; the queue owns and mutates this map. */
   readonly live = new Map<string, Task>();
-  readonly history = new Map<string, HistoryMeta>();
+  readonly history = new HistoryIndex();
   readonly inbox: InboxMeta[] = [];
   readonly inboxByKey = new Map<string, string>();
   /** Largest seq seen, so new tasks and messages keep counting up. */
@@ -154,7 +144,7 @@ export class FileStore {
     if (!t || typeof t._id !== 'string') return;
     const meta: HistoryMeta = { _id: t._id, queue: t.queue, seq: t.seq, status: t.status, finishedAt: t.finishedAt ?? t.updatedAt, pos };
     if (t.idempotencyKey !== undefined) meta.idempotencyKey = t.idempotencyKey;
-    this.history.set(t._id, meta);
+    this.history.set(meta);
     if (t.seq > this.maxSeq) this.maxSeq = t.seq;
   }
 
