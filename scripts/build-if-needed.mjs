@@ -1,7 +1,7 @@
 // Builds dist/ when it is missing or older than any source file, so `npm start`
 // works on a fresh clone without a separate build step.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,5 +19,12 @@ function newestMtime(dir) {
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
 const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'drivers')));
 if (built < sources) {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  } catch (err) {
+    // tsc emits even when it reports errors; remove the entry so that a half-built dist/
+    // is never taken for a current one.
+    rmSync(entry, { force: true });
+    throw err;
+  }
 }

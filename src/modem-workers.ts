@@ -1,15 +1,53 @@
-import { KatarError } from '../errors.js';
-import type { ComponentStarter } from '../main.js';
+import { builtinDrivers } from '../drivers/index.js';
+import type { ModemConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { ComponentStarter } from './main.js';
+import type { ModemPortFactory } from './modem/port.js';
+import { openSerialPort } from './modem/serial-port.js';
+import { ModemSession } from './modem/session.js';
+import { SimulatedModem } from './simulator/index.js';
+import { ModemWorker } from './worker/modem-worker.js';
 
-/** The built-in modem workers for the configured modems. */
+/** How to reach one configured modem: its serial device, or the built-in simulator. */
+function portFactory(m: ModemConfig, logger: Logger): ModemPortFactory {
+  if (m.path !== 'sim') return () => openSerialPort({ path: m.path, baudRate: m.baudRate });
+  const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }) });
+  logger.warn({ modem: m.name }, `no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
+  return async () => sim.link();
+}
+
+/** One built-in worker (session + send loop + receive pipeline) per configured modem. */
 export function modemComponents(): ComponentStarter[] {
   return [
-    async (_gateway, config, logger) => {
-      if (config.modems.length > 0) {
-        throw new KatarError('CONFIG_INVALID', `the built-in modem worker is not available yet: start with --modem none`, { key: 'modems' });
+    async (gateway, config, logger) => {
+      if (config.modems.length === 0) {
+        logger.info({ module: 'worker' }, 'no modem configured: remote workers only');
+        return { close: async () => undefined };
       }
-      logger.info({ module: 'worker' }, 'no modem configured: remote workers only');
-      return { close: async () => undefined };
+      const running: Array<{ session: ModemSession; worker: ModemWorker }> = [];
+      for (const m of config.modems) {
+        const log = logger.child({ module: 'modem', modem: m.name });
+        const session = new ModemSession({
+          name: m.name,
+          openPort: portFactory(m, log),
+          drivers: builtinDrivers,
+          statusReports: m.statusReports,
+          logger: log,
+          ...(m.driver && { driver: m.driver }),
+          ...(m.pin && { pin: m.pin }),
+        });
+        session.on('state', (state, detail) => log.info({ state, detail }, `modem ${m.name}: ${state}`));
+        const worker = new ModemWorker({ name: m.name, session, gateway, queueName: m.queue, statusReports: m.statusReports, logger });
+        worker.start();
+        await session.start();
+        running.push({ session, worker });
+      }
+      return {
+        async close() {
+          for (const { worker } of running) await worker.stop();
+          for (const { session } of running) await session.close();
+        },
+      };
     },
   ];
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isKatarError } from '../errors.js';
 import { EXIT, UsageError, exitCodeFor } from './args.js';
 import { SERVE_USAGE, serve } from './serve.js';
-import { modemComponents } from './components.js';
+import { modemComponents } from '../modem-workers.js';
 import { SIMULATE_USAGE, simulate } from './simulate.js';
 
 const USAGE = `Usage: katar-sms <command> [options]

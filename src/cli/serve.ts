@@ -1,6 +1,7 @@
 import { loadConfigFile, parseConfig, type Config, type ModemConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { startGateway, type ComponentStarter } from '../main.js';
+import { attachSystemd } from '../service/attach.js';
 import { intOption, parse } from './args.js';
 
 export const SERVE_USAGE = `Usage: katar-sms serve [options]
@@ -54,6 +55,7 @@ export async function serve(argv: string[], components: ComponentStarter[]): Pro
   const config = await resolveServeConfig(argv);
   const logger = createLogger(config.logLevel);
   const running = await startGateway(config, logger, components);
+  const systemd = attachSystemd(running, logger);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
@@ -63,13 +65,17 @@ export async function serve(argv: string[], components: ComponentStarter[]): Pro
       }
       stopping = true;
       logger.info({ signal }, 'stopping');
-      running.close().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ err }, 'stop failed');
-          resolve(1);
-        },
-      );
+      systemd
+        .stop()
+        .then(() => running.close())
+        .finally(() => systemd.close())
+        .then(
+          () => resolve(0),
+          (err: unknown) => {
+            logger.error({ err }, 'stop failed');
+            resolve(1);
+          },
+        );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

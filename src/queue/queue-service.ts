@@ -450,6 +450,11 @@ export class QueueService extends EventEmitter<QueueEvents> {
     return changed;
   }
 
+  /** Priority of the task the next lease of `queue` would hand out, if any. */
+  nextPriority(queue: string): number | undefined {
+    return this.#ready.get(queue)?.peekPriority(Date.now(), (id) => this.store.live.get(id));
+  }
+
   /** The next instant a scheduled or backed-off task of `queue` becomes due. */
   nextDue(queue: string): number | undefined {
     return this.#ready.get(queue)?.nextDue();

@@ -55,6 +55,19 @@ export class ReadyIndex {
     return undefined;
   }
 
+  /** Priority of the task `take` would return now, without taking it. */
+  peekPriority(now: number, lookup: (id: string) => Task | undefined): number | undefined {
+    this.#promote(now, lookup);
+    for (let e = this.#ready.peek(); e; e = this.#ready.peek()) {
+      const t = lookup(e.id);
+      if (t && t.status === 'queued' && t.priority === e.priority && dueTime(t) <= now) return t.priority;
+      // A stale entry: drop it, and file the task again where it now belongs.
+      this.#ready.pop();
+      if (t && t.status === 'queued') this.add(t, now);
+    }
+    return undefined;
+  }
+
   /** The next instant a delayed task becomes due, if any. */
   nextDue(): number | undefined {
     return this.#delayed.peek()?.due;

@@ -78,8 +78,13 @@ export class SendLoop {
         await this.#waitReady();
         continue;
       }
-      const task = next ?? (await this.#leaseOne());
+      let task = next ?? (await this.#leaseOne());
       next = undefined;
+      if (task && (this.#o.queue.nextPriority(this.#o.queueName) ?? -Infinity) > task.priority) {
+        // A more urgent task arrived while this one waited as the prefetched next: swap.
+        await this.#release(task, 'a higher priority task arrived');
+        task = await this.#leaseOne();
+      }
       if (!task) {
         await this.#idle();
         continue;

@@ -94,3 +94,40 @@ describe('file store', () => {
     await again.release();
   });
 });
+
+describe('append log offsets', () => {
+  it('gives records appended during a flush the right place in the file', async () => {
+    const tmp = await makeTmpDir();
+    try {
+      const s = await FileStore.open(tmp.dir);
+      const commits: Promise<void>[] = [];
+      for (let i = 1; i <= 300; i++) {
+        s.finish(task(`t${i}`, i, 'done'));
+        commits.push(s.commit());
+        if (i % 7 === 0) await new Promise((r) => setImmediate(r)); // let a flush get under way
+      }
+      await Promise.all(commits);
+      for (let i = 1; i <= 300; i++) expect((await s.readHistory(s.history.get(`t${i}`)!))._id).toBe(`t${i}`);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
+
+describe('append log reads', () => {
+  it('reads a record back before and while its write is under way', async () => {
+    const tmp = await makeTmpDir();
+    try {
+      const s = await FileStore.open(tmp.dir);
+      s.finish(task('a', 1, 'done'));
+      expect((await s.readHistory(s.history.get('a')!))._id).toBe('a');
+      const c = s.commit();
+      await new Promise((r) => setImmediate(r));
+      expect((await s.readHistory(s.history.get('a')!))._id).toBe('a');
+      await c;
+      expect((await s.readHistory(s.history.get('a')!))._id).toBe('a');
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});

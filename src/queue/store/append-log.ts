@@ -18,14 +18,20 @@ const READ_CHUNK = 1 << 20;
 export class AppendLog {
   readonly path: string;
   #handle: FileHandle;
-  #size: number;
-  #buffered: Buffer[] = [];
+  /** Where the next appended record starts (flushed or not). */
+  #end: number;
+  /** Bytes that are in the file (written; fsynced once the flush resolves). */
+  #written: number;
+  #buffered: Array<{ offset: number; line: Buffer }> = [];
   #bufferedBytes = 0;
+  /** Lines handed to the current write, readable from memory until it is done. */
+  #writing: Array<{ offset: number; line: Buffer }> = [];
 
   private constructor(path: string, handle: FileHandle, size: number) {
     this.path = path;
     this.#handle = handle;
-    this.#size = size;
+    this.#end = size;
+    this.#written = size;
   }
 
   /**
@@ -78,7 +84,7 @@ export class AppendLog {
 
   /** Bytes in the file once everything buffered is flushed. */
   get size(): number {
-    return this.#size + this.#bufferedBytes;
+    return this.#end;
   }
 
   /** True when appends wait for a flush. */
@@ -89,8 +95,9 @@ export class AppendLog {
   /** Buffers one record; returns where it will be in the file. */
   append(value: unknown): LogPosition {
     const line = Buffer.from(JSON.stringify(value) + '\n', 'utf8');
-    const pos = { offset: this.size, length: line.length - 1 };
-    this.#buffered.push(line);
+    const pos = { offset: this.#end, length: line.length - 1 };
+    this.#end += line.length;
+    this.#buffered.push({ offset: pos.offset, line });
     this.#bufferedBytes += line.length;
     return pos;
   }
@@ -98,7 +105,9 @@ export class AppendLog {
   /** Writes everything buffered and fdatasyncs it. */
   async flush(): Promise<void> {
     if (this.#bufferedBytes === 0) return;
-    const data = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered);
+    const lines = this.#buffered;
+    const data = lines.length === 1 ? lines[0]!.line : Buffer.concat(lines.map((l) => l.line));
+    this.#writing = lines;
     this.#buffered = [];
     this.#bufferedBytes = 0;
     let written = 0;
@@ -106,12 +115,17 @@ export class AppendLog {
       const { bytesWritten } = await this.#handle.write(data, written, data.length - written);
       written += bytesWritten;
     }
+    this.#written += data.length;
+    this.#writing = [];
     await this.#handle.datasync();
-    this.#size += data.length;
   }
 
-  /** Reads one record back (only flushed records can be read). */
+  /** Reads one record back; records still waiting for their write come from memory. */
   async read(pos: LogPosition): Promise<unknown> {
+    if (pos.offset >= this.#written) {
+      const hit = this.#writing.find((l) => l.offset === pos.offset) ?? this.#buffered.find((l) => l.offset === pos.offset);
+      if (hit) return JSON.parse(hit.line.toString('utf8', 0, pos.length));
+    }
     const buf = Buffer.alloc(pos.length);
     await this.#handle.read(buf, 0, pos.length, pos.offset);
     return JSON.parse(buf.toString('utf8'));

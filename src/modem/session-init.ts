@@ -1,0 +1,187 @@
+/**
+ * The start-up dialogue of a session (modems.md §1.3, §1.4, §4 item 10): flush, wake,
+ * echo off, numeric errors, identify, pick the driver, SIM, PDU mode, storage, new-message
+ * indications, SMSC, vendor extras, registration. Optional commands may fail on any
+ * vendor; only a silent or vanished modem (the host's `cmd` throws) stops the sequence.
+ */
+import { KatarError, isKatarError } from '../errors.js';
+import type { AtResponse } from './at/engine.js';
+import { selectDriver } from './driver.js';
+import type { ModemDriver } from './driver.js';
+import { parseAti, parseIdentAnswer, parseImei } from './identity.js';
+import { parseSolicitedRegistration } from './network-status.js';
+import type { ModemIdentity } from './session-types.js';
+import { checkSim } from './session-sim.js';
+import type { SimBlocked, SimHost } from './session-sim.js';
+import { chooseStorage, cnmiCandidates, parseCnmiTest, parseCpmsTest } from './sms-settings.js';
+import type { ReportRouting, StorageChoice } from './sms-settings.js';
+
+/** What the init sequence needs from the session. */
+export interface InitHost extends SimHost {
+  /** Raw bytes to the port (ESC flush), bypassing the engine. */
+  writeRaw(data: string): Promise<void>;
+  /** Runs `AT` and tells whether the modem echoed it (echo still on). */
+  echoOn(): Promise<boolean>;
+  /** The modem answered: the link is alive (resets the reconnect backoff). */
+  alive(): void;
+  readonly drivers: readonly ModemDriver[];
+  readonly forcedDriver: string | undefined;
+  readonly statusReports: boolean;
+  /**
+   * First init on a freshly opened port: flush with ESC CR. Skipped on a re-init, where a
+   * raw ESC could abort a submit the engine is typing.
+   */
+  readonly fresh: boolean;
+}
+
+/** Everything a successful init learnt. */
+export interface InitDone {
+  kind: 'ready';
+  identity: ModemIdentity;
+  driver: ModemDriver;
+  storage: StorageChoice | undefined;
+  reports: ReportRouting;
+  /** The modem answers AT+CEREG (LTE). */
+  lte: boolean;
+  cs: number | undefined;
+  eps: number | undefined;
+}
+
+/**
+ * Default receive-storage preference (modems.md §1.9, §2.2): ME first, because it is the
+ * factory receive memory of Quectel and Huawei LTE firmware (moving EC25 to SM left +CMTI
+ * pointing at ME and CMGR answering a bare OK, serialport-gsm #12), is usually larger, and
+ * spares the SIM; MT (ME+SM) next; SM, which every modem has, last. Modems that store
+ * elsewhere anyway (chan_dongle #31) still work: a read follows the memory each +CMTI names.
+ */
+export const DEFAULT_STORAGE_PREFERENCE = ['ME', 'MT', 'SM'];
+
+/** A driver for modems no driver claims: no vendor extras, no quirks. */
+const FALLBACK_DRIVER: ModemDriver = { name: 'none', matches: () => true, quirks: {} };
+
+/** Runs the whole sequence. */
+export async function initialiseModem(host: InitHost): Promise<InitDone | (SimBlocked & { identity: ModemIdentity; driver: ModemDriver })> {
+  // gammu: ESC CR aborts an SMS editor a previous run left open; then let stale output drain.
+  if (host.fresh) {
+    await host.writeRaw('\x1b\r');
+    await host.sleep(100);
+  }
+  await wake(host);
+  host.alive();
+  await host.tryCmd('ATE0');
+  if (await host.echoOn()) {
+    // faucamp #56: ATE0 itself may be echoed twice; try once more, then live with echo.
+    await host.tryCmd('ATE0');
+    if (await host.echoOn()) host.log.warn({}, 'modem keeps echoing after ATE0; continuing with echo on');
+  }
+  if (!(await host.tryCmd('AT+CMEE=1'))) await host.tryCmd('AT+CMEE=2');
+
+  const identity = await identify(host);
+  const driver = selectDriver(host.drivers, identity, host.forcedDriver) ?? FALLBACK_DRIVER;
+  if (host.forcedDriver !== undefined && driver.name !== host.forcedDriver) host.log.warn({ forced: host.forcedDriver }, 'forced driver not found; matched instead');
+  host.log.info({ ...identity, driver: driver.name }, 'modem identified');
+
+  const sim = await checkSim(host, driver);
+  if (sim.kind === 'blocked') return { ...sim, identity, driver };
+
+  await pduMode(host);
+  const storage = await selectStorage(host, driver);
+  const reports = await selectIndications(host, driver);
+  const csca = await host.tryCmd('AT+CSCA?');
+  const smsc = csca?.lines.find((l) => /^\+CSCA/i.test(l));
+  if (!smsc || /^\+CSCA\s*:\s*"?"?\s*(,|$)/i.test(smsc)) host.log.warn({}, 'no SMSC stored on the SIM: sending fails unless each PDU carries one');
+  for (const command of driver.initCommands ?? []) await host.tryCmd(command);
+  // Operator names in AT+COPS? answers alphanumeric (python-gsmmodem does the same).
+  await host.tryCmd('AT+COPS=3,0');
+  await host.tryCmd('AT+CREG=1');
+  const lte = (await host.tryCmd('AT+CEREG=1')) !== undefined;
+  const cs = stat(await host.tryCmd('AT+CREG?'), '+CREG');
+  const eps = lte ? stat(await host.tryCmd('AT+CEREG?'), '+CEREG') : undefined;
+  return { kind: 'ready', identity, driver, storage, reports, lte, cs, eps };
+}
+
+function stat(res: AtResponse | undefined, prefix: string): number | undefined {
+  const line = res?.lines.find((l) => l.toUpperCase().startsWith(prefix));
+  return line === undefined ? undefined : parseSolicitedRegistration(line);
+}
+
+/** `AT` until the modem answers; three silent tries make the host declare the link lost. */
+async function wake(host: InitHost): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await host.cmd('AT', { timeoutMs: 2_000 });
+      return;
+    } catch (err) {
+      // Any final result (even ERROR) proves the modem is there (smstools3 needs_wakeup_at).
+      if (!isKatarError(err, 'MODEM_TIMEOUT')) {
+        if (isKatarError(err, 'MODEM_ERROR', 'CME_ERROR', 'CMS_ERROR')) return;
+        throw err;
+      }
+      await host.sleep(500 * 2 ** Math.min(attempt, 3));
+    }
+  }
+}
+
+async function identify(host: InitHost): Promise<ModemIdentity> {
+  const answer = async (cmd: string): Promise<string[]> => (await host.tryCmd(cmd))?.lines ?? [];
+  const identity: ModemIdentity = {
+    manufacturer: parseIdentAnswer(await answer('AT+CGMI')),
+    model: parseIdentAnswer(await answer('AT+CGMM')),
+    revision: parseIdentAnswer(await answer('AT+CGMR')),
+    imei: parseImei(await answer('AT+CGSN')),
+  };
+  if (identity.manufacturer === '' || identity.model === '') {
+    const ati = parseAti(await answer('ATI'));
+    identity.manufacturer ||= ati.manufacturer;
+    identity.model ||= ati.model;
+    identity.revision ||= ati.revision;
+  }
+  return identity;
+}
+
+/** `AT+CMGF=0`, retried: SIM800L refuses it until `SMS Ready` (Seeed GPRS_SIM900 #39). */
+async function pduMode(host: InitHost): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (await host.tryCmd('AT+CMGF=0')) return;
+    await host.sleep(1_000 * 2 ** attempt);
+  }
+  throw new KatarError('MODEM_ERROR', 'the modem refuses PDU mode (AT+CMGF=0)', { command: 'AT+CMGF=0' });
+}
+
+/** `AT+CPMS=?`, then the same memory for mem1/mem2/mem3; fewer parameters if refused. */
+async function selectStorage(host: InitHost, driver: ModemDriver): Promise<StorageChoice | undefined> {
+  const test = await host.tryCmd('AT+CPMS=?');
+  const line = test?.lines.find((l) => /^\+CPMS/i.test(l));
+  const choice = line === undefined ? undefined : chooseStorage(parseCpmsTest(line), driver.quirks.storagePreference ?? DEFAULT_STORAGE_PREFERENCE);
+  if (!choice) {
+    host.log.warn({ answer: line }, 'no usable message storage: receiving is disabled');
+    return undefined;
+  }
+  // smstools3: "Some modem do not accept three values ... try only one value".
+  for (let n = choice.params.length; n >= 1; n--) {
+    const args = choice.params.slice(0, n).map((m) => `"${m}"`).join(',');
+    if (await host.tryCmd(`AT+CPMS=${args}`)) return { ...choice, params: choice.params.slice(0, n) };
+  }
+  host.log.warn({ choice }, 'AT+CPMS refused: using the modem default storage');
+  return undefined;
+}
+
+/** `AT+CNMI=?`, then the candidates in order until one is accepted. */
+async function selectIndications(host: InitHost, driver: ModemDriver): Promise<ReportRouting> {
+  const test = await host.tryCmd('AT+CNMI=?');
+  const line = test?.lines.find((l) => /^\+CNMI/i.test(l));
+  const ranges = line === undefined ? undefined : parseCnmiTest(line);
+  const candidates = cnmiCandidates(ranges, {
+    statusReports: host.statusReports,
+    preferDirectReports: driver.quirks.cdsiNamesWrongStorage,
+    rejectsDirectReports: driver.quirks.rejectsDirectStatusReports,
+  });
+  for (const c of candidates) {
+    if (await host.tryCmd(`AT+CNMI=${c.args}`)) {
+      host.log.info({ cnmi: c.args }, 'new-message indications set');
+      return c.reports;
+    }
+  }
+  host.log.warn({ answer: line }, 'no AT+CNMI setting accepted: new messages are found by listing only');
+  return 'none';
+}

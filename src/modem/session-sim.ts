@@ -1,0 +1,121 @@
+/**
+ * SIM handling at start-up (modems.md §1.4): ask `AT+CPIN?`, enter the configured PIN at
+ * most once per process, wait out "SIM busy" with backoff for about 30 s. A refused PIN is
+ * never entered again: three refusals block the card (PUK), which needs a person.
+ */
+import { isKatarError } from '../errors.js';
+import type { AtResponse, SendOptions } from './at/engine.js';
+import type { ModemDriver } from './driver.js';
+import type { ModemState } from './session-types.js';
+import { simConditionFromError, simConditionFromLines } from './sim-status.js';
+import type { SimCondition } from './sim-status.js';
+
+/** A pino-like logger. */
+export interface SessionLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What SIM handling needs from the session. */
+export interface SimHost {
+  /** Sends a command; throws on error. Timeouts count towards "modem silent". */
+  cmd(command: string, opts?: SendOptions): Promise<AtResponse>;
+  /** Like `cmd`, but an ERROR / CME / CMS / timeout answer gives undefined. */
+  tryCmd(command: string, opts?: SendOptions): Promise<AtResponse | undefined>;
+  /** Sleeps; rejects when the init is cancelled. */
+  sleep(ms: number): Promise<void>;
+  readonly log: SessionLogger;
+  readonly pin: string | undefined;
+  /** True once the PIN has been refused in this process. */
+  pinRefused(): boolean;
+  markPinRefused(): void;
+}
+
+/** A SIM that keeps the session from initialising further. */
+export interface SimBlocked {
+  kind: 'blocked';
+  state: ModemState;
+  detail: string;
+}
+
+/** How long "SIM busy" (CME 14 / 515, NOT READY) is waited out before giving up for now. */
+export const SIM_BUSY_BUDGET_MS = 30_000;
+
+/** Reads the SIM's condition; a plain ERROR means "no SIM" (smstools3 FAQ table). */
+export async function readSim(host: SimHost, driver: ModemDriver): Promise<SimCondition> {
+  try {
+    const opts: SendOptions = driver.quirks.cpinNoOk ? { finalOnPrefix: '+CPIN' } : {};
+    return simConditionFromLines((await host.cmd('AT+CPIN?', opts)).lines);
+  } catch (err) {
+    const cond = simConditionFromError(err);
+    if (cond) return cond;
+    if (isKatarError(err, 'MODEM_ERROR') && err.details?.reason === undefined) return 'absent';
+    throw err;
+  }
+}
+
+/** The state a non-ready condition puts the session in. */
+export function blockedState(cond: SimCondition, host: Pick<SimHost, 'pin' | 'pinRefused'>): SimBlocked | undefined {
+  const b = (state: ModemState, detail: string): SimBlocked => ({ kind: 'blocked', state, detail });
+  switch (cond) {
+    case 'ready':
+    case 'busy':
+      return undefined;
+    case 'pin':
+      if (host.pinRefused()) return b('sim-wrong-pin', 'the configured PIN was refused; not retried');
+      return host.pin === undefined ? b('sim-pin-required', 'the SIM wants a PIN and none is configured') : undefined;
+    case 'puk':
+      return b('sim-puk-required', 'the SIM is blocked (PUK)');
+    case 'absent':
+      return b('no-sim', 'no SIM inserted');
+    case 'failure':
+      return b('sim-failure', 'SIM failure (+CME ERROR 13/15)');
+    case 'other-lock':
+      return b('sim-pin-required', 'the SIM or modem wants a code other than the SIM PIN');
+  }
+}
+
+/** Runs until the SIM is ready (`{kind: 'ready'}`) or blocked. */
+export async function checkSim(host: SimHost, driver: ModemDriver): Promise<{ kind: 'ready' } | SimBlocked> {
+  let waited = 0;
+  let delay = 500;
+  let entered = false;
+  for (;;) {
+    const cond = await readSim(host, driver);
+    if (cond === 'ready') return { kind: 'ready' };
+    const blocked = blockedState(cond, host);
+    if (blocked) return blocked;
+    // After an accepted PIN some cards still say SIM PIN for a moment: wait, never re-enter.
+    if (cond === 'pin' && !entered) {
+      entered = true;
+      if (!(await enterPin(host, driver))) return { kind: 'blocked', state: 'sim-wrong-pin', detail: 'the configured PIN was refused; not retried' };
+    }
+    if (waited >= SIM_BUSY_BUDGET_MS) return { kind: 'blocked', state: 'sim-failure', detail: `SIM still busy after ${waited / 1000} s` };
+    await host.sleep(delay);
+    waited += delay;
+    delay = Math.min(delay * 2, 8_000);
+  }
+}
+
+/**
+ * Enters the PIN once. False when refused: then it is never entered again in this process.
+ * "SIM busy" means the PIN was not looked at, so it does not count as a refusal; no answer
+ * at all does, since the card may have counted it.
+ */
+async function enterPin(host: SimHost, driver: ModemDriver): Promise<boolean> {
+  const pin = host.pin ?? '';
+  try {
+    await host.cmd(`AT+CPIN="${pin}"`, { timeoutMs: 20_000 });
+  } catch (err) {
+    if (simConditionFromError(err) === 'busy') return true;
+    if (isKatarError(err, 'MODEM_CLOSED')) throw err;
+    host.markPinRefused();
+    host.log.error({ code: isKatarError(err) ? err.code : undefined, errorCode: isKatarError(err) ? err.details?.errorCode : undefined }, 'SIM PIN refused; it will not be entered again');
+    return false;
+  }
+  host.log.info({}, 'SIM PIN accepted');
+  if (driver.quirks.afterPinDelayMs) await host.sleep(driver.quirks.afterPinDelayMs);
+  return true;
+}

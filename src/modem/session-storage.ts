@@ -1,0 +1,105 @@
+/**
+ * Reading, listing and deleting stored messages: one memory selection at a time (a
+ * session-wide lock keeps `AT+CPMS` and the following `AT+CMGR` together), `AT+CPMS` sent
+ * only when the wanted memory is not the current read memory (python-gsmmodem does the same).
+ */
+import { KatarError, isKatarError } from '../errors.js';
+import type { AtResponse, SendOptions } from './at/engine.js';
+import type { SessionLogger } from './session-sim.js';
+import type { StoredPdu } from './session-types.js';
+import { parseCmgl, parseCmgr } from './sms-listing.js';
+
+/** What storage access needs from the session. */
+export interface StorageHost {
+  cmd(command: string, opts?: SendOptions): Promise<AtResponse>;
+  readonly log: SessionLogger;
+  /** A text-mode answer means the modem lost its settings: re-initialise. */
+  settingsLost(reason: string): void;
+}
+
+/** True for the empty-slot errors of modems.md §1.7.2: CMS 321, Samsung CME -1. */
+export function isEmptySlotError(err: unknown): boolean {
+  if (isKatarError(err, 'CMS_ERROR')) return err.details?.errorCode === 321;
+  if (isKatarError(err, 'CME_ERROR')) return err.details?.errorCode === -1;
+  return false;
+}
+
+/** Storage operations of one session; `readMemory` is what AT+CMGR currently reads. */
+export class MessageStore {
+  /** mem1 as last set (by init or by a read); undefined when unknown. */
+  readMemory: string | undefined;
+  /** mem3: where new messages land; what `list()` lists. */
+  receiveMemory: string | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly host: StorageHost) {}
+
+  /** `AT+CMGR=<index>` in `storage`; undefined for an empty slot. */
+  read(storage: string, index: number): Promise<StoredPdu | undefined> {
+    return this.exclusive(async () => {
+      const mem = await this.use(storage);
+      let res: AtResponse;
+      try {
+        res = await this.host.cmd(`AT+CMGR=${index}`);
+      } catch (err) {
+        if (isEmptySlotError(err)) return undefined;
+        throw err;
+      }
+      const entry = this.guard(() => parseCmgr(res.lines));
+      if (!entry) return undefined;
+      const out: StoredPdu = { storage: mem, index, pdu: entry.pdu };
+      if (entry.stat !== undefined) out.stat = entry.stat;
+      return out;
+    });
+  }
+
+  /** `AT+CMGL=4` over the receive memory. */
+  list(): Promise<StoredPdu[]> {
+    return this.exclusive(async () => {
+      const mem = this.receiveMemory ? await this.use(this.receiveMemory) : (this.readMemory ?? '');
+      const res = await this.host.cmd('AT+CMGL=4', { timeoutMs: 60_000 });
+      const { entries, problems } = this.guard(() => parseCmgl(res.lines));
+      if (problems.length > 0) this.host.log.warn({ problems }, 'unreadable lines in AT+CMGL answer');
+      return entries.map((e) => {
+        const out: StoredPdu = { storage: mem, index: e.index ?? -1, pdu: e.pdu };
+        if (e.stat !== undefined) out.stat = e.stat;
+        return out;
+      });
+    });
+  }
+
+  /** `AT+CMGD=<index>` in `storage`. */
+  remove(storage: string, index: number): Promise<void> {
+    return this.exclusive(async () => {
+      await this.use(storage);
+      await this.host.cmd(`AT+CMGD=${index}`);
+    });
+  }
+
+  private async use(storage: string): Promise<string> {
+    const mem = storage.trim().toUpperCase();
+    if (mem === '' || mem === this.readMemory) return mem || (this.readMemory ?? '');
+    // One parameter changes mem1 only; the receive memory (mem3) stays where it was.
+    await this.host.cmd(`AT+CPMS="${mem}"`);
+    this.readMemory = mem;
+    return mem;
+  }
+
+  private guard<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      if (isKatarError(err, 'PDU_UNSUPPORTED')) {
+        this.host.settingsLost('text-mode answer in PDU mode');
+        throw new KatarError('MODEM_BUSY', 'the modem lost its settings; re-initialising', { reason: 'text-mode' }, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startModemHarness, until, type ModemHarness } from '../helpers/modem-harness.js';
+
+let h: ModemHarness;
+afterEach(async () => h?.close());
+
+const inbox = (h: ModemHarness) => h.gateway.queue.store.inbox;
+const slotsUsed = (h: ModemHarness) => h.sim.storage.memory('SM').used + h.sim.storage.memory('ME').used;
+
+describe('built-in worker: receiving', () => {
+  it('relays +CMTI into the inbox and the sms event, then deletes the message from the modem', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    const events: string[] = [];
+    h.gateway.on('sms', (m) => events.push(`${m.from}: ${m.msg}`));
+    h.sim.injectIncoming({ from: '+61404341143', text: 'hello gateway' });
+    await until(() => events.length === 1, 5000, 'sms event');
+    expect(events).toEqual(['+61404341143: hello gateway']);
+    await until(() => slotsUsed(h) === 0, 5000, 'deleted from modem');
+  });
+
+  it('stores before it deletes: at AT+CMGD the message is already durable in the inbox', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    const atDelete: number[] = [];
+    h.sim.on('command', (line: string) => {
+      if (line.startsWith('AT+CMGD')) atDelete.push(inbox(h).length);
+    });
+    h.sim.injectIncoming({ from: '+61404341143', text: 'keep me' });
+    await until(() => atDelete.length > 0, 5000, 'AT+CMGD');
+    expect(atDelete[0]).toBe(1);
+    // durable: a fresh reader of the data dir sees it
+    const { FileStore } = await import('../../src/queue/store/file-store.js');
+    const other = await FileStore.open(h.dir);
+    expect(other.inbox.length).toBe(1);
+  });
+
+  it('reassembles multipart and Unicode messages', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    const long = 'Часть сообщения с эмодзи 🎉 '.repeat(6);
+    h.sim.injectIncoming({ from: '+4915112345678', text: long, concatReference: 77 });
+    await until(() => inbox(h).length === 1, 5000, 'inbox');
+    const e = await h.gateway.queue.store.readInbox(inbox(h)[0]!);
+    expect(e.msg).toBe(long);
+    expect(e.incomplete).toBeUndefined();
+    await until(() => slotsUsed(h) === 0, 5000, 'parts deleted');
+  });
+
+  it('stores a message announced twice only once', async () => {
+    h = await startModemHarness({ sim: { quirks: { duplicateCmti: true } } });
+    await h.session.whenReady();
+    h.sim.injectIncoming({ from: '+61404341143', text: 'twice announced' });
+    await until(() => slotsUsed(h) === 0 && inbox(h).length >= 1, 5000, 'handled');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inbox(h)).toHaveLength(1);
+  });
+
+  it('finds messages whose notification was lost, by listing the storage', async () => {
+    h = await startModemHarness({ sim: { quirks: { suppressIncomingUrc: true } }, sweepIntervalMs: 100 });
+    await h.session.whenReady();
+    h.sim.injectIncoming({ from: '+61404341143', text: 'no CMTI for me' });
+    await until(() => inbox(h).length === 1, 5000, 'sweep found it');
+  });
+
+  it('reads what was stored while the gateway was down, at start', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    await h.worker.stop();
+    await h.session.close();
+    h.sim.injectIncoming({ from: '+61404341143', text: 'arrived while stopped' });
+    await h.restart();
+    await until(() => inbox(h).length === 1, 5000, 'start-up sweep');
+  });
+
+  it('delivers a concatenated message with a part missing after the timeout, marked incomplete', async () => {
+    h = await startModemHarness({ concatTimeoutMs: 50, sweepIntervalMs: 100, sim: { quirks: { suppressIncomingUrc: true } } });
+    await h.session.whenReady();
+    const stored = h.sim.injectIncoming({ from: '+61404341143', text: 'x'.repeat(400), concatReference: 9 });
+    expect(stored.length).toBe(3);
+    // the network lost part 2: remove it from the modem's storage before the gateway lists it
+    for (const mem of ['SM', 'ME']) h.sim.storage.memory(mem).delete(stored[1]!.index);
+    await until(() => inbox(h).length === 1, 5000, 'incomplete delivered');
+    const e = await h.gateway.queue.store.readInbox(inbox(h)[0]!);
+    expect(e.incomplete).toBe(true);
+    expect(e.msg.length).toBe(400 - 153);
+  });
+});
