@@ -65,6 +65,8 @@ async function scenario(name, history) {
   try {
     if (history) await seedHistory(dir, history);
     const { proc, url, startMs } = await startServer(dir);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = rssOf(proc.pid);
     const body = JSON.stringify({ to: '+61404341143', msg: 'benchmark message, one part' });
     // warm-up
     await autocannon({ url: `${url}/v1/queue/sms/send`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: 2 });
@@ -78,7 +80,7 @@ async function scenario(name, history) {
       sendsPerSecond: Math.round(ok / seconds),
       p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max,
       non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
-      rssMb: mem.rssMb, peakRssMb: mem.peakMb, startToListenMs: startMs,
+      idleRssMb: idle.rssMb, rssMb: mem.rssMb, peakRssMb: mem.peakMb, startToListenMs: startMs,
       files: fileSizes(dir),
     };
   } finally {
@@ -89,8 +91,8 @@ async function scenario(name, history) {
 const results = [await scenario('empty store', 0), await scenario(`${Number(values.history).toLocaleString('en')} finished tasks in history`, Number(values.history))];
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
 console.log(JSON.stringify({ machine, results }, null, 2));
-console.log('\n| scenario | sends/s | p50 ms | p99 ms | non-2xx | RSS MB (peak) | files |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('\n| scenario | sends/s | p50 ms | p99 ms | non-2xx | RSS MB idle / after load (peak) | start ms | files |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.name} | ${r.sendsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.rssMb} (${r.peakRssMb}) | ${Object.entries(r.files).map(([f, s]) => `${f} ${(s / 1e6).toFixed(1)} MB`).join(', ')} |`);
+  console.log(`| ${r.name} | ${r.sendsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx + r.errors} | ${r.idleRssMb} / ${r.rssMb} (${r.peakRssMb}) | ${r.startToListenMs} | ${Object.entries(r.files).map(([f, s]) => `${f} ${(s / 1e6).toFixed(1)} MB`).join(', ')} |`);
 }

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startModemHarness, until, type ModemHarness } from '../helpers/modem-harness.js';
+
+let h: ModemHarness;
+afterEach(async () => h?.close());
+
+describe('built-in worker: modem faults', () => {
+  it('keeps queued tasks through an unplug and sends each once after the replug', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    h.sim.unplug();
+    await until(() => h.session.state === 'disconnected', 5000, 'disconnected');
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await h.gateway.send({ to: '+61404341143', msg: `while unplugged ${i}` }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.sim.sent).toHaveLength(0);
+    expect(h.gateway.queue.counts('sms').queued).toBe(5);
+    h.sim.replug();
+    for (const id of ids) expect(await h.finished(id)).toBe('done');
+    expect(h.sim.sentMessages().map((m) => m.text).sort()).toEqual(ids.map((_, i) => `while unplugged ${i}`).sort());
+  });
+
+  it('fails as "outcome unknown" a message whose AT+CMGS was cut by a modem reboot, and does not resend it', async () => {
+    h = await startModemHarness({ sim: { sendLatencyMs: 300 } });
+    await h.session.whenReady();
+    const id = await h.gateway.send({ to: '+61404341143', msg: 'cut by a reboot' });
+    await until(async () => (await h.gateway.queue.get('sms', id)).lease?.submitting === true, 5000, 'submitting');
+    await new Promise((r) => setTimeout(r, 30)); // the PDU is with the modem now
+    h.sim.reboot();
+    expect(await h.finished(id)).toBe('failed');
+    const t = await h.gateway.queue.get('sms', id);
+    expect(t.error).toMatch(/outcome unknown/);
+    await until(() => h.session.state === 'ready', 5000, 'ready again');
+    const next = await h.gateway.send({ to: '+61404341143', msg: 'after the reboot' });
+    expect(await h.finished(next)).toBe('done');
+    expect(h.sim.commands.filter((c) => c.startsWith('AT+CMGS'))).toHaveLength(2);
+  });
+
+  it('waits for the network: a send while not registered is not an attempt', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    h.sim.setNetwork('searching');
+    await until(() => h.session.state === 'not-registered', 20_000, 'not-registered');
+    const id = await h.gateway.send({ to: '+61404341143', msg: 'after registration' });
+    await new Promise((r) => setTimeout(r, 100));
+    h.sim.setNetwork('registered');
+    expect(await h.finished(id)).toBe('done');
+    const t = await h.gateway.queue.get('sms', id);
+    expect(t.attempts).toHaveLength(1);
+  }, 30_000);
+
+  it('survives garbage on the line', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    h.sim.injectGarbage();
+    const id = await h.gateway.send({ to: '+61404341143', msg: 'through the noise' });
+    h.sim.injectGarbage();
+    expect(await h.finished(id)).toBe('done');
+  });
+});
