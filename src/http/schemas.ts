@@ -107,11 +107,13 @@ export const pollBody = {
           _id: { type: 'string', minLength: 1, maxLength: 64 },
           status: { type: 'string', enum: ['done', 'failed'] },
           error: { type: 'string', maxLength: 2000 },
+          final: { type: 'boolean', description: 'extension: a failure not to retry (e.g. the outcome is unknown and a resend could duplicate the SMS)' },
         },
         required: ['_id', 'status'],
       },
     },
-    max: { type: 'integer', minimum: 1, maximum: 100, description: 'tasks wanted (default 1)' },
+    max: { type: 'integer', minimum: 0, maximum: 100, description: 'tasks wanted (default 1; extension: 0 reports without taking a task)' },
+    waitMs: { type: 'integer', minimum: 0, maximum: 120000, description: 'extension (long-poll): hold the answer until a task is ready or this many ms pass' },
   },
 } as const;
 

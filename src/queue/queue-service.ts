@@ -263,7 +263,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   }
 
   #unknownOutcome(t: Task, now: number, why: string): Task {
-    const error = `outcome unknown: ${why}`;
+    const error = why.startsWith('outcome unknown') ? why : `outcome unknown: ${why}`;
     if (this.#settings[t.queue]?.resendOnUnknownOutcome) return this.#failAttemptWithOutcome(t, now, error);
     return this.#endAttempt(t, now, 'unknown', error, 'failed');
   }
@@ -448,6 +448,29 @@ export class QueueService extends EventEmitter<QueueEvents> {
       changed.push([next, t.status]);
     }
     return changed;
+  }
+
+  /**
+   * Resolves when a task of `queue` may be ready (one was queued, or a scheduled one fell
+   * due), after `ms` at the latest, or when `signal` aborts. For long-polling workers.
+   */
+  waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const due = this.nextDue(queue);
+      const wait = due !== undefined ? Math.min(ms, Math.max(0, due - Date.now())) : ms;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('queued', onQueued);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const onQueued = (t: Task): void => {
+        if (t.queue === queue) done();
+      };
+      const timer = setTimeout(done, wait);
+      this.on('queued', onQueued);
+      signal?.addEventListener('abort', done);
+    });
   }
 
   /** Priority of the task the next lease of `queue` would hand out, if any. */

@@ -6,8 +6,9 @@ import type { Principal } from '../auth.js';
 import { errorSchema, pollBody, pollReply, queueParams, receiveBody } from '../schemas.js';
 
 interface PollBody {
-  tasks?: Array<{ _id: string; status: 'done' | 'failed'; error?: string }>;
+  tasks?: Array<{ _id: string; status: 'done' | 'failed'; error?: string; final?: boolean }>;
   max?: number;
+  waitMs?: number;
 }
 
 interface ReceiveBody {
@@ -64,9 +65,29 @@ export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
             throw new KatarError('VALIDATION', `tasks[${i}].error is required when status is "failed"`, { field: `tasks[${i}].error` });
           }
         });
-        await q.report(queue, worker, reports as TaskReport[]);
+        // `final`: a failure the worker knows must not be retried (outcome unknown).
+        await q.report(queue, worker, reports.map((r): TaskReport => ({ _id: r._id, status: r.status === 'failed' && r.final ? 'unknown' : r.status, ...(r.error !== undefined && { error: r.error }) })));
       }
-      const tasks = await q.lease(queue, worker, req.body?.max ?? 1);
+      const max = req.body?.max ?? 1;
+      if (max === 0) return reply.status(204).send();
+      let tasks = await q.lease(queue, worker, max);
+      const waitMs = req.body?.waitMs ?? 0;
+      if (tasks.length === 0 && waitMs > 0) {
+        // Long-poll: hold the answer until work arrives, the time is up, or the client leaves.
+        const until = Date.now() + waitMs;
+        const gone = new AbortController();
+        reply.raw.once('close', () => gone.abort());
+        while (tasks.length === 0 && Date.now() < until && !gone.signal.aborted) {
+          await q.waitForWork(queue, until - Date.now(), gone.signal);
+          if (gone.signal.aborted) break;
+          tasks = await q.lease(queue, worker, max);
+        }
+        if (gone.signal.aborted && tasks.length) {
+          // The worker hung up before it could see them: give them back untouched.
+          for (const t of tasks) await q.release(queue, worker, t._id, 'the worker left before the answer');
+          tasks = [];
+        }
+      }
       if (tasks.length === 0) return reply.status(204).send();
       return { tasks: tasks.map((t) => ({ _id: t._id, data: { to: t.data.to, msg: t.data.msg } })) };
     },
