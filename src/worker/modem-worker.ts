@@ -3,13 +3,18 @@ import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session-types.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import { SendLoop } from './send-loop.js';
+import { LocalQueue, type InboxSink, type WorkSource } from './work-source.js';
 
 /** Options of a built-in worker. */
 export interface ModemWorkerOptions {
   name: string;
   session: ModemSessionApi;
-  gateway: Gateway;
-  queueName: string;
+  /** Where modem health is published (healthz, metrics, `modem` events); absent in remote worker mode. */
+  gateway?: Gateway;
+  /** The in-process queue to drain (built-in worker of `serve`)... */
+  queueName?: string;
+  /** ...or any work source and inbox (remote worker mode). */
+  source?: WorkSource & InboxSink;
   statusReports: boolean;
   logger: Logger;
   concatTimeoutMs?: number;
@@ -33,13 +38,12 @@ export class ModemWorker {
   constructor(o: ModemWorkerOptions) {
     this.#o = o;
     this.name = o.name;
-    const queue = o.gateway.queue;
     const logger = o.logger.child({ module: 'worker', modem: o.name });
-    this.send = new SendLoop({ session: o.session, queue, queueName: o.queueName, workerId: `builtin:${o.name}`, statusReports: o.statusReports, logger });
+    const source = o.source ?? new LocalQueue(o.gateway!.queue, o.queueName ?? 'sms', `builtin:${o.name}`);
+    this.send = new SendLoop({ session: o.session, source, statusReports: o.statusReports, logger });
     this.receive = new ReceivePipeline({
       session: o.session,
-      queue,
-      queueName: o.queueName,
+      sink: source,
       source: `modem:${o.name}`,
       logger,
       ...(o.concatTimeoutMs !== undefined && { concatTimeoutMs: o.concatTimeoutMs }),
@@ -52,7 +56,7 @@ export class ModemWorker {
     const { session, gateway, name } = this.#o;
     let last: { signalDbm?: number; registration?: string; operator?: string } = {};
     const publish = (lastError?: string): void => {
-      gateway.reportModem({
+      gateway?.reportModem({
         name,
         state: session.state,
         ...last,

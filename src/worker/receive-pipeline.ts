@@ -3,13 +3,12 @@ import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ConcatAssembler, decodePdu, type AssembledMessage, type DecodedDeliver, type DecodedStatusReport } from '../modem/pdu/index.js';
 import type { ModemSessionApi, StoredPdu } from '../modem/session-types.js';
-import type { QueueService } from '../queue/queue-service.js';
+import type { InboxSink } from './work-source.js';
 
 /** Options of the receive side of one built-in worker. */
 export interface ReceivePipelineOptions {
   session: ModemSessionApi;
-  queue: QueueService;
-  queueName: string;
+  sink: InboxSink;
   /** Inbox `source`, `modem:<name>`. */
   source: string;
   logger: Logger;
@@ -21,12 +20,6 @@ export interface ReceivePipelineOptions {
 
 /** A part of a received message and the storage slot it sits in (none for +CMT). */
 type Part = DecodedDeliver & { slot?: { storage: string; index: number } };
-
-/** Same subscriber whatever the number format: compare the last 9 digits. */
-export function sameNumber(a: string, b: string): boolean {
-  const tail = (s: string): string => s.replace(/\D/g, '').slice(-9);
-  return tail(a) !== '' && tail(a) === tail(b);
-}
 
 /**
  * Receives SMS from the modem into the inbox: on +CMTI read the message, store it
@@ -142,7 +135,7 @@ export class ReceivePipeline {
     const c = first.concat;
     const identity = [first.senderType, first.sender, first.timestamp.toISOString(), c ? `${c.referenceBits}:${c.reference}/${c.total}` : '', m.text].join('|');
     const dedupKey = `${this.#o.source}:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
-    const { duplicate } = await this.#o.queue.receive(this.#o.queueName, {
+    const { duplicate } = await this.#o.sink.receive({
       from: first.sender,
       msg: m.text,
       source: this.#o.source,
@@ -169,14 +162,8 @@ export class ReceivePipeline {
   }
 
   async #statusReport(r: DecodedStatusReport): Promise<void> {
-    const task = await this.#o.queue.recordDelivery(
-      this.#o.queueName,
-      (t) => t.delivery !== undefined && t.delivery.references.includes(r.messageReference) && sameNumber(t.data.to, r.recipient),
-      r.messageReference,
-      r.outcome,
-      r.status,
-    );
-    if (!task) this.#o.logger.info({ mr: r.messageReference, status: r.status }, 'status report for no known task');
+    const matched = await this.#o.sink.delivery(r.messageReference, r.recipient, r.outcome, r.status);
+    if (!matched) this.#o.logger.info({ mr: r.messageReference, status: r.status }, 'status report for no known task');
   }
 
   /** Delivers incomplete messages whose time is up (called by the sweep; tests call it). */

@@ -2,22 +2,17 @@ import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session-types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
-import type { QueueService, TaskReport } from '../queue/queue-service.js';
-import type { Task } from '../queue/task.js';
+import type { TaskReport } from '../queue/queue-service.js';
+import type { LeasedTask, WorkSource } from './work-source.js';
 
 /** Options of the send loop of one built-in worker. */
 export interface SendLoopOptions {
   session: ModemSessionApi;
-  queue: QueueService;
-  queueName: string;
-  /** Lease holder name, `builtin:<modem>`. */
-  workerId: string;
+  source: WorkSource;
   /** Ask the network for status reports. */
   statusReports: boolean;
   logger: Logger;
-  /** Longest lease the worker takes (a 10-part message can take minutes on a slow modem). */
-  leaseMs?: number;
-  /** Poll the queue at least this often while idle (tasks of other workers' expired leases). */
+  /** Poll the source at least this often while idle (tasks of other workers' expired leases). */
   idlePollMs?: number;
 }
 
@@ -38,31 +33,28 @@ export class SendLoop {
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  #stopSignal = new AbortController();
   #concatRef = Math.floor(Math.random() * 256);
   /** The send in flight, so that a graceful stop can wait for it. */
   #inFlight: Promise<unknown> = Promise.resolve();
   readonly #pendingReports = new Set<Promise<void>>();
-  readonly #onQueued: (t: Task) => void;
 
   constructor(opts: SendLoopOptions) {
     this.#o = opts;
-    this.#onQueued = (t) => {
-      if (t.queue === opts.queueName) this.#wake?.();
-    };
   }
 
   /** Starts draining. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#o.queue.on('queued', this.#onQueued);
+    this.#stopSignal = new AbortController();
     this.#loop = this.#run().catch((err: unknown) => this.#o.logger.error({ err }, 'send loop stopped by an error'));
   }
 
   /** Stops taking work; resolves when the send in flight (if any) has finished and been reported. */
   async stop(): Promise<void> {
     this.#running = false;
-    this.#o.queue.off('queued', this.#onQueued);
+    this.#stopSignal.abort();
     this.#wake?.();
     await this.#loop;
     await Promise.all([...this.#pendingReports]);
@@ -70,7 +62,7 @@ export class SendLoop {
 
   async #run(): Promise<void> {
     const { session, logger } = this.#o;
-    let next: Task | undefined;
+    let next: LeasedTask | undefined;
     while (this.#running) {
       if (session.state !== 'ready') {
         if (next) await this.#release(next, `modem ${session.state}`);
@@ -78,12 +70,12 @@ export class SendLoop {
         await this.#waitReady();
         continue;
       }
-      let task = next ?? (await this.#leaseOne());
+      let task = next ?? (await this.#leaseOne(true));
       next = undefined;
-      if (task && (this.#o.queue.nextPriority(this.#o.queueName) ?? -Infinity) > task.priority) {
+      if (task && (this.#o.source.nextPriority() ?? -Infinity) > task.priority) {
         // A more urgent task arrived while this one waited as the prefetched next: swap.
         await this.#release(task, 'a higher priority task arrived');
-        task = await this.#leaseOne();
+        task = await this.#leaseOne(false);
       }
       if (!task) {
         await this.#idle();
@@ -99,7 +91,7 @@ export class SendLoop {
       const sending = this.#send(task, parts);
       this.#inFlight = sending;
       // While this task is on the wire, lease the next one (its fsync overlaps the send).
-      const prefetch = this.#running ? this.#leaseOne().catch(() => undefined) : Promise.resolve(undefined);
+      const prefetch = this.#running ? this.#leaseOne(false) : Promise.resolve(undefined);
       const outcome = await sending;
       next = await prefetch;
       if ('release' in outcome) {
@@ -118,18 +110,18 @@ export class SendLoop {
     if (next) await this.#release(next, 'gateway stopping');
   }
 
-  #encode(task: Task): SubmitPdu[] {
+  #encode(task: LeasedTask): SubmitPdu[] {
     const parts = encodeSubmit({ to: task.data.to, text: task.data.msg, requestStatusReport: this.#o.statusReports, concatReference: this.#concatRef });
     if (parts.length > 1) this.#concatRef = (this.#concatRef + 1) % 256;
     return parts;
   }
 
   /** Sends every part; never throws: the outcome says what to report. */
-  async #send(task: Task, parts: SubmitPdu[]): Promise<Outcome> {
-    const { session, queue, queueName, workerId } = this.#o;
+  async #send(task: LeasedTask, parts: SubmitPdu[]): Promise<Outcome> {
+    const { session, source } = this.#o;
     const refs: number[] = [];
     for (const [i, part] of parts.entries()) {
-      const mark = i === 0 ? () => queue.markSubmitting(queueName, workerId, task._id) : () => Promise.resolve();
+      const mark = i === 0 ? () => source.markSubmitting(task._id) : () => Promise.resolve();
       try {
         const { mr } = await session.submit(part.hex, part.tpduLength, mark);
         refs.push(mr);
@@ -141,7 +133,7 @@ export class SendLoop {
   }
 
   /** The one retry decision: what a failed part means for the task (STYLE practice 5). */
-  #failure(task: Task, err: unknown, partIndex: number, partCount: number, refs: number[]): Outcome {
+  #failure(task: LeasedTask, err: unknown, partIndex: number, partCount: number, refs: number[]): Outcome {
     const phase = isKatarError(err) ? err.details?.phase : undefined;
     const what = isKatarError(err) ? `${err.code}: ${err.message}` : String(err);
     const partial = partCount > 1 ? ` (part ${partIndex + 1} of ${partCount})` : '';
@@ -160,39 +152,30 @@ export class SendLoop {
   }
 
   #report(r: TaskReport): void {
-    const { queue, queueName, workerId, logger } = this.#o;
-    const p = queue
-      .report(queueName, workerId, [r])
+    const { source, logger } = this.#o;
+    const p = source
+      .report(r)
       .catch((err: unknown) => logger.error({ err, task: r._id }, 'could not record the result of a send'))
       .finally(() => this.#pendingReports.delete(p));
     this.#pendingReports.add(p);
   }
 
-  async #leaseOne(): Promise<Task | undefined> {
-    const { queue, queueName, workerId } = this.#o;
-    const leaseMs = Math.max(queue.settings(queueName).leaseMs, this.#o.leaseMs ?? 15 * 60_000);
-    const [t] = await queue.lease(queueName, workerId, 1, leaseMs);
-    return t;
+  async #leaseOne(wait: boolean): Promise<LeasedTask | undefined> {
+    try {
+      return await this.#o.source.lease(wait && this.#running);
+    } catch (err) {
+      this.#o.logger.warn({ err }, 'could not take a task');
+      return undefined;
+    }
   }
 
-  async #release(task: Task, why: string): Promise<void> {
-    const { queue, queueName, workerId, logger } = this.#o;
-    await queue.release(queueName, workerId, task._id, why).catch((err: unknown) => logger.error({ err, task: task._id }, 'could not give a task back'));
+  async #release(task: LeasedTask, why: string): Promise<void> {
+    await this.#o.source.release(task._id, why).catch((err: unknown) => this.#o.logger.error({ err, task: task._id }, 'could not give a task back'));
   }
 
-  /** Sleeps until a task is queued, a scheduled one falls due, or the idle poll. */
+  /** Sleeps until work may be there, or the idle poll; a stop wakes it. */
   async #idle(): Promise<void> {
-    const due = this.#o.queue.nextDue(this.#o.queueName);
-    const poll = this.#o.idlePollMs ?? 1000;
-    const wait = due !== undefined ? Math.max(0, Math.min(poll, due - Date.now())) : poll;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, wait);
-      this.#wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-    this.#wake = undefined;
+    await this.#o.source.waitForWork(this.#o.idlePollMs ?? 1000, this.#stopSignal.signal);
   }
 
   async #waitReady(): Promise<void> {

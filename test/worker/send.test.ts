@@ -57,6 +57,20 @@ describe('built-in worker: sending', () => {
   });
 });
 
+describe('built-in worker: status reports', () => {
+  it.each([
+    ['delivered', 'delivered'],
+    ['failed', 'failed'],
+  ] as const)('marks a task %s when the network reports it so, matched by reference and recipient', async (report, expected) => {
+    h = await startModemHarness({ statusReports: true, sim: { deliveryReports: report, deliveryReportDelayMs: 20 } });
+    const id = await h.gateway.send({ to: '+61404341143', msg: 'report me' });
+    expect(await h.finished(id)).toBe('done');
+    await until(async () => (await h.gateway.queue.get('sms', id)).delivery?.status === expected, 5000, `delivery ${expected}`);
+    const t = await h.gateway.queue.get('sms', id);
+    expect(t.delivery?.references).toEqual([h.sim.sent[0]!.mr]);
+  });
+});
+
 describe('built-in worker: never twice', () => {
   it('fails a message as "outcome unknown" when the modem goes silent after the PDU, and never resends it', async () => {
     h = await startModemHarness({ cmgsTimeoutMs: 300 });
