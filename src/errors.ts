@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
   | 'SHUTTING_DOWN'
+  // remote worker mode
+  | 'SERVER_UNREACHABLE'
+  | 'SERVER_REFUSED'
   // modem and codec
   | 'MODEM_TIMEOUT'
   | 'MODEM_CLOSED'

@@ -1,0 +1,90 @@
+import { KatarError } from '../../errors.js';
+import type { LeasedTask } from '../work-source.js';
+
+/** A report as the katar protocol carries it (`final` is our extension). */
+export interface WireReport {
+  _id: string;
+  status: 'done' | 'failed';
+  error?: string;
+  final?: boolean;
+}
+
+/** A received SMS as posted to `/receive` (`id` and `receivedAt` are extensions). */
+export interface WireSms {
+  from: string;
+  msg: string;
+  id: string;
+  receivedAt: string;
+}
+
+/** Options of the client. */
+export interface KatarClientOptions {
+  server: string;
+  token?: string;
+  queue: string;
+  /** Sent as X-Katar-Worker, so that workers sharing a token hold separate leases. */
+  workerName: string;
+  /** Timeout of a request that is not a long-poll. */
+  timeoutMs?: number;
+}
+
+/**
+ * The katar HTTP worker protocol from the worker's side: configuration, poll (with the
+ * long-poll extension), report, receive. Network failures become SERVER_UNREACHABLE,
+ * HTTP refusals SERVER_REFUSED with the status and the server's error code.
+ */
+export class KatarClient {
+  readonly #o: KatarClientOptions;
+  readonly #base: string;
+
+  constructor(o: KatarClientOptions) {
+    this.#o = o;
+    this.#base = `${o.server.replace(/\/+$/, '')}/v1/queue/${encodeURIComponent(o.queue)}`;
+  }
+
+  /** `GET /v1/queue/:queue`: the poll interval the server asks for. */
+  async interval(): Promise<number> {
+    const body = (await this.#request('GET', this.#base)) as { configuration?: { interval?: number } } | undefined;
+    return body?.configuration?.interval ?? 30_000;
+  }
+
+  /** Reports (optional) and takes up to `max` tasks; `waitMs` long-polls. */
+  async poll(opts: { max: number; waitMs?: number; tasks?: WireReport[] }): Promise<LeasedTask[]> {
+    const body: Record<string, unknown> = { max: opts.max };
+    if (opts.waitMs) body.waitMs = opts.waitMs;
+    if (opts.tasks?.length) body.tasks = opts.tasks;
+    const answer = (await this.#request('POST', this.#base, body, (opts.waitMs ?? 0) + (this.#o.timeoutMs ?? 15_000))) as { tasks?: Array<{ _id: string; data: { to: string; msg: string } }> } | undefined;
+    return (answer?.tasks ?? []).map((t) => ({ _id: t._id, data: { to: t.data.to, msg: t.data.msg }, priority: 0 }));
+  }
+
+  /** `POST /v1/queue/:queue/receive`. */
+  async receive(sms: WireSms): Promise<void> {
+    await this.#request('POST', `${this.#base}/receive`, { sms });
+  }
+
+  async #request(method: string, url: string, body?: unknown, timeoutMs = this.#o.timeoutMs ?? 15_000): Promise<unknown> {
+    const headers: Record<string, string> = { 'x-katar-worker': this.#o.workerName };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#o.token) headers.authorization = `Bearer ${this.#o.token}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new KatarError('SERVER_UNREACHABLE', `no answer from ${this.#o.server}: ${(err as Error).message}`, { server: this.#o.server }, { cause: err });
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status >= 400) {
+      let code = 'HTTP_' + res.status;
+      let message = text.slice(0, 200);
+      try {
+        const e = JSON.parse(text) as { code?: string; message?: string };
+        code = e.code ?? code;
+        message = e.message ?? message;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new KatarError('SERVER_REFUSED', `${this.#o.server} answered ${res.status} ${code}: ${message}`, { status: res.status, serverCode: code });
+    }
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+}

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import type { SmsData } from '../../queue/task.js';
+import { DurableJsonFile } from '../../queue/store/durable-json-file.js';
+import { GroupCommit } from '../../queue/store/group-commit.js';
+import type { WireReport, WireSms } from './client.js';
+
+/** What a remote worker must remember across a crash. */
+export interface RemoteStateData {
+  version: 1;
+  /** Tasks leased from the server and not yet reported. */
+  held: Record<string, { data: SmsData; leasedAt: string; submitting?: boolean }>;
+  /** Reports not yet accepted by the server, oldest first. */
+  reports: WireReport[];
+  /** Received SMS not yet accepted by the server, oldest first. */
+  inbox: WireSms[];
+  /** Ids of the last received SMS the server accepted, so a message read twice is sent once. */
+  forwarded: string[];
+}
+
+/**
+ * The remote worker's small durable state, a lowdb document written through the same
+ * durable adapter as the queue (temp file, fsync, rename). It holds a handful of
+ * entries, so rewriting it whole is cheap; concurrent saves share one write.
+ */
+export class RemoteWorkerState {
+  readonly #db: Low<RemoteStateData>;
+  readonly #group: GroupCommit;
+
+  private constructor(dir: string) {
+    this.#db = new Low<RemoteStateData>(new DurableJsonFile<RemoteStateData>(join(dir, 'worker-state.json')), { version: 1, held: {}, reports: [], inbox: [], forwarded: [] });
+    this.#group = new GroupCommit(() => this.#db.write());
+  }
+
+  /** Loads the state in `dir` (empty when new). */
+  static async open(dir: string): Promise<RemoteWorkerState> {
+    const s = new RemoteWorkerState(dir);
+    await s.#db.read();
+    return s;
+  }
+
+  get data(): RemoteStateData {
+    return this.#db.data;
+  }
+
+  /** Resolves once every change made so far is on disk. */
+  save(): Promise<void> {
+    return this.#group.commit();
+  }
+}
