@@ -80,8 +80,9 @@ export class RemoteQueue implements WorkSource, InboxSink {
       this.#failed(err);
       throw err;
     }
-    // A server that answers a long-poll at once does not know the extension: poll at its interval.
-    this.#lastPollWasShort = wait && tasks.length === 0 && Date.now() - started < waitMs / 2;
+    // Nothing came back at once (no long-poll configured, or a server that does not know
+    // the extension): poll again only after the server's interval.
+    if (wait) this.#lastPollWasShort = tasks.length === 0 && (waitMs === 0 || Date.now() - started < waitMs / 2);
     const [first, ...rest] = tasks;
     this.#extra.push(...rest);
     return first ? this.#hold(first) : undefined;
