@@ -4,7 +4,12 @@ import { isKatarError } from '../errors.js';
 import { EXIT, UsageError, exitCodeFor } from './args.js';
 import { SERVE_USAGE, serve } from './serve.js';
 import { modemComponents } from '../modem-workers.js';
+import { PORTS_USAGE, ports } from './ports.js';
+import { PROBE_USAGE, probe } from './probe.js';
+import { SEND_USAGE, send } from './send.js';
 import { SIMULATE_USAGE, simulate } from './simulate.js';
+import { WORKER_USAGE, worker } from './worker.js';
+import { STATUS_USAGE, status } from './status.js';
 
 const USAGE = `Usage: katar-sms <command> [options]
 
@@ -14,15 +19,26 @@ HTTP worker protocol, and a built-in worker that sends and receives through the 
 Commands:
   serve       run the gateway (default config: 127.0.0.1:3000, ./data, simulated modem)
   simulate    expose the simulated modem on a pseudo-terminal
+  ports       list serial ports, marking likely modems
+  probe       identify a modem: model, IMEI, SIM, signal, SMSC, driver (--modem PATH|sim)
+  send        queue an SMS on a running server (--to N --msg TEXT [--wait])
+  status      queue depth and modem health of a running server
+  worker      work another katar-sms server's queue with the local modem (--server URL)
   help        this help (also: katar-sms <command> --help)
   version     print the version
 
-Exit codes: 0 ok, 1 runtime failure, 2 bad command line, 78 bad configuration.
+Exit codes: 0 ok, 1 runtime failure (modem not answering, server unreachable or refusing,
+SMS failed), 2 bad command line, 78 bad configuration.
 `;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   serve: { usage: SERVE_USAGE, run: (argv) => serve(argv, modemComponents()) },
   simulate: { usage: SIMULATE_USAGE, run: simulate },
+  ports: { usage: PORTS_USAGE, run: (argv) => ports(argv) },
+  probe: { usage: PROBE_USAGE, run: (argv) => probe(argv) },
+  send: { usage: SEND_USAGE, run: (argv) => send(argv) },
+  status: { usage: STATUS_USAGE, run: (argv) => status(argv) },
+  worker: { usage: WORKER_USAGE, run: worker },
 };
 
 async function main(argv: string[]): Promise<number> {

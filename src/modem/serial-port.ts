@@ -106,3 +106,33 @@ class SerialModemPort extends EventEmitter implements ModemPort {
     });
   }
 }
+
+/** One serial port as the operating system lists it (hex USB ids in lower case). */
+export interface SerialPortInfo {
+  path: string;
+  manufacturer?: string;
+  serialNumber?: string;
+  /** On Linux the `/dev/serial/by-id/` name. */
+  pnpId?: string;
+  locationId?: string;
+  vendorId?: string;
+  productId?: string;
+}
+
+/**
+ * Lists serial ports through serialport. On Linux it runs `udevadm info -e` and rejects
+ * (ENOENT) where udevadm is missing, e.g. in containers: callers fall back to sysfs.
+ */
+export async function listSerialPorts(): Promise<SerialPortInfo[]> {
+  const ports = await SerialPort.list();
+  return ports.map((p) => {
+    const info: SerialPortInfo = { path: p.path };
+    if (p.manufacturer) info.manufacturer = p.manufacturer;
+    if (p.serialNumber) info.serialNumber = p.serialNumber;
+    if (p.pnpId) info.pnpId = p.pnpId;
+    if (p.locationId) info.locationId = p.locationId;
+    if (p.vendorId) info.vendorId = p.vendorId.toLowerCase();
+    if (p.productId) info.productId = p.productId.toLowerCase();
+    return info;
+  });
+}

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { KatarError } from '../errors.js';
 import { AtEngine } from './at/engine.js';
+import type { AtResponse, SendOptions } from './at/engine.js';
 import type { Urc } from './at/urc.js';
 import { Backoff, Cancelled, sleep } from './backoff.js';
 import type { ModemDriver } from './driver.js';
@@ -183,6 +184,21 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
       this.submitting--;
       this.lastSubmitAt = Date.now();
     }
+  }
+
+  /**
+   * Runs one read-only diagnostic command (`AT+CSCA?`, `AT+CPMS?`, `AT+CSQ`) through the
+   * session's engine, queued behind the session's own commands. Allowed once the modem is
+   * identified: initialised (ready, not-registered) or stopped at the SIM; otherwise
+   * rejects with MODEM_BUSY. For `katar-sms probe`: never use it to change settings the
+   * session owns (CMGF, CPMS, CNMI), which would go stale without a re-init.
+   */
+  query(command: string, opts?: SendOptions): Promise<AtResponse> {
+    const link = this.link;
+    if (!link || !(this.initialised || SIM_STATES.has(this.current))) {
+      return Promise.reject(new KatarError('MODEM_BUSY', `modem ${this.name} is ${this.current}`, { state: this.current }));
+    }
+    return this.commands.cmd(link, undefined, command, opts);
   }
 
   read(storage: string, index: number): Promise<StoredPdu | undefined> {

@@ -14,7 +14,7 @@ describe('katar-sms command line', () => {
   });
 
   it('prints help for every command and exits 0', async () => {
-    for (const args of [['help'], ['serve', '--help'], ['simulate', '--help']]) {
+    for (const args of [['help'], ['serve', '--help'], ['simulate', '--help'], ['worker', '--help']]) {
       const r = await runCli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: katar-sms/);
