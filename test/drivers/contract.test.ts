@@ -3,7 +3,7 @@
  * against its simulator personality always, and against a real modem when
  * KATAR_TEST_MODEM names its device (e.g. /dev/ttyUSB2; optional KATAR_TEST_MODEM_PIN).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { builtinDrivers, genericDriver } from '../../drivers/index.js';
 import { decodePdu, encodeSubmit } from '../../src/modem/pdu/index.js';
 import { openSerialPort } from '../../src/modem/serial-port.js';
@@ -11,7 +11,7 @@ import { ModemSession } from '../../src/modem/session.js';
 import type { ModemDriver } from '../../src/modem/driver.js';
 import type { PersonalityName } from '../../src/simulator/index.js';
 import { personalities } from '../../src/simulator/index.js';
-import { rig, settle, startUntil } from '../modem/session-harness.js';
+import { rig, settle, startUntil, rigLifecycle } from '../modem/session-harness.js';
 import type { Rig } from '../modem/session-harness.js';
 
 const pairs: Array<[string, PersonalityName]> = [
@@ -50,14 +50,7 @@ describe('driver list', () => {
 
 describe.each(pairs)('driver contract: %s on the simulated %s', (name, personality) => {
   let r: Rig | undefined;
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(async () => {
-    await r?.close();
-    r = undefined;
-    vi.useRealTimers();
-  });
+  rigLifecycle(() => r, () => (r = undefined));
 
   it('initialises to ready with this driver', async () => {
     r = rig({ personality, periodicUrcs: false });

@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PersonalityName } from '../../src/simulator/index.js';
-import { rig, sent, startUntil, until } from './session-harness.js';
+import { rig, sent, startUntil, until, rigLifecycle } from './session-harness.js';
 import type { Rig } from './session-harness.js';
 
 const personalities: PersonalityName[] = ['generic', 'simcom-sim800', 'simcom-sim7600', 'quectel-ec25', 'huawei-e3372'];
 
 describe('session faults', () => {
   let r: Rig | undefined;
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(async () => {
-    await r?.close();
-    r = undefined;
-    vi.useRealTimers();
-  });
+  rigLifecycle(() => r, () => (r = undefined));
 
   it.each(personalities)('%s: reboot mid-session -> re-initialised -> ready, settings restored', async (personality) => {
     r = rig({ personality });

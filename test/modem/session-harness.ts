@@ -2,7 +2,7 @@
  * Builds a ModemSession on an in-process SimulatedModem for one scenario, with fake-time
  * helpers: each test states only its twist (practice 9).
  */
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { builtinDrivers } from '../../drivers/index.js';
 import { ModemSession } from '../../src/modem/session.js';
 import type { ModemSessionOptions } from '../../src/modem/session.js';
@@ -75,4 +75,19 @@ export async function settle<T>(p: Promise<T>, maxMs = 120_000): Promise<T> {
 /** Commands the simulator received that start with `prefix`. */
 export function sent(r: Rig, prefix: string): string[] {
   return r.sim.commands.filter((c) => c.toUpperCase().startsWith(prefix.toUpperCase()));
+}
+
+/**
+ * Fake timers for each test of the enclosing describe block, and the rig (read through
+ * `get`) closed after each; `clear` forgets it.
+ */
+export function rigLifecycle(get: () => Rig | undefined, clear: () => void): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(async () => {
+    await get()?.close();
+    clear();
+    vi.useRealTimers();
+  });
 }

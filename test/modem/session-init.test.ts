@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PersonalityName } from '../../src/simulator/index.js';
-import { rig, sent, startUntil } from './session-harness.js';
+import { rig, sent, startUntil, rigLifecycle } from './session-harness.js';
 import type { Rig } from './session-harness.js';
 
 const cases: Array<[PersonalityName, string, string]> = [
@@ -13,14 +13,7 @@ const cases: Array<[PersonalityName, string, string]> = [
 
 describe('session start-up', () => {
   let r: Rig | undefined;
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(async () => {
-    await r?.close();
-    r = undefined;
-    vi.useRealTimers();
-  });
+  rigLifecycle(() => r, () => (r = undefined));
 
   it.each(cases)('%s: reaches ready with driver %s and storage %s', async (personality, driver, storage) => {
     r = rig({ personality });
@@ -40,14 +33,7 @@ describe('session start-up', () => {
 
 describe('session registration and health', () => {
   let r: Rig | undefined;
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(async () => {
-    await r?.close();
-    r = undefined;
-    vi.useRealTimers();
-  });
+  rigLifecycle(() => r, () => (r = undefined));
 
   it('not registered at start, then a +CREG URC makes it ready', async () => {
     r = rig({ network: 'searching' });

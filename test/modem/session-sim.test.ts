@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { rig, sent, startUntil, until } from './session-harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { rig, sent, startUntil, until, rigLifecycle } from './session-harness.js';
 import type { Rig } from './session-harness.js';
 
 describe('session SIM handling', () => {
   let r: Rig | undefined;
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(async () => {
-    await r?.close();
-    r = undefined;
-    vi.useRealTimers();
-  });
+  rigLifecycle(() => r, () => (r = undefined));
 
   it('enters the configured PIN once, waits out SIM busy, then is ready', async () => {
     r = rig({ pin: '1234', simBusyMs: 8_000 }, { pin: '1234' });
