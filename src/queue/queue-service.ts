@@ -3,54 +3,12 @@ import { KatarError } from '../errors.js';
 import type { QueueEvents } from './events.js';
 import { Heap } from './heap.js';
 import { newId } from './ids.js';
+import { findDelivery, storeIncoming } from './inbox.js';
 import { ReadyIndex } from './ready-index.js';
 import { retryDelay, type QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
-import { type Attempt, type InboxEntry, type SmsData, type Task, type TaskStatus } from './task.js';
-
-/** A task to create (already validated and normalised by the caller). */
-export interface NewTask {
-  data: SmsData;
-  parts: number;
-  priority?: number;
-  sendAt?: Date;
-  validUntil?: Date;
-  idempotencyKey?: string;
-  paused?: boolean;
-}
-
-/** A worker's report on a task it was handed. */
-export interface TaskReport {
-  _id: string;
-  /** `unknown`: the worker cannot tell whether the SMS went out (built-in worker). */
-  status: 'done' | 'failed' | 'unknown';
-  error?: string;
-  /** Message references of the sent parts (+CMGS: <mr>), for status reports. */
-  references?: number[];
-  /** Whether a status report was requested for these references. */
-  awaitingReport?: boolean;
-}
-
-/** A received SMS to store. */
-export interface IncomingSms {
-  from: string;
-  msg: string;
-  source: string;
-  receivedAt?: Date;
-  sentAt?: Date;
-  dedupKey?: string;
-  incomplete?: boolean;
-}
-
-/** Options of `QueueService.open`. */
-export interface QueueServiceOptions {
-  store: FileStore;
-  queues: Record<string, QueueSettings>;
-  /** Lease-holder names starting with this belong to this process's built-in workers. */
-  localWorkerPrefix?: string;
-  /** Milliseconds between sweeps of expired leases and validity (0: no timer, tests call sweep()). */
-  sweepIntervalMs?: number;
-}
+import type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
+import { type Attempt, type InboxEntry, type Task, type TaskStatus } from './task.js';
 
 interface LeaseEntry {
   id: string;
@@ -58,6 +16,8 @@ interface LeaseEntry {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+export type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
 
 /**
  * The durable SMS queue: katar's task model with leases, retries, validity,
@@ -257,20 +217,16 @@ export class QueueService extends EventEmitter<QueueEvents> {
   }
 
   /** A failed attempt: retried with backoff until maxAttempts, then failed for good. */
-  #failAttempt(t: Task, now: number, error: string): Task {
+  #failAttempt(t: Task, now: number, error: string, outcome: 'failed' | 'unknown' = 'failed'): Task {
     const settings = this.#settings[t.queue]!;
-    return this.#endAttempt(t, now, 'failed', error, t.attempts.length >= settings.maxAttempts ? 'failed' : 'queued');
+    return this.#endAttempt(t, now, outcome, error, t.attempts.length >= settings.maxAttempts ? 'failed' : 'queued');
   }
 
+  /** The modem may or may not have sent it: failed for good, unless the config allows a resend. */
   #unknownOutcome(t: Task, now: number, why: string): Task {
     const error = why.startsWith('outcome unknown') ? why : `outcome unknown: ${why}`;
-    if (this.#settings[t.queue]?.resendOnUnknownOutcome) return this.#failAttemptWithOutcome(t, now, error);
+    if (this.#settings[t.queue]?.resendOnUnknownOutcome) return this.#failAttempt(t, now, error, 'unknown');
     return this.#endAttempt(t, now, 'unknown', error, 'failed');
-  }
-
-  #failAttemptWithOutcome(t: Task, now: number, error: string): Task {
-    const settings = this.#settings[t.queue]!;
-    return this.#endAttempt(t, now, 'unknown', error, t.attempts.length >= settings.maxAttempts ? 'failed' : 'queued');
   }
 
   /** Closes the current attempt and moves the task to `status`, durably (at the next commit). */
@@ -379,46 +335,25 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   /**
    * Records a status report (TP-ST `reportStatus`) for part reference `mr` of the task
-   * `match` selects among recently sent ones. The task is delivered once every part is,
-   * failed as soon as one part failed. Returns the task when one matched.
+   * `match` selects among recently sent ones. Returns the task when one matched.
    */
   async recordDelivery(queue: string, match: (t: Task) => boolean, mr: number, outcome: 'delivered' | 'failed' | 'pending', reportStatus: number): Promise<Task | undefined> {
-    // Status reports arrive within minutes; only recent history is searched, newest first.
-    let looked = 0;
-    for (const meta of this.store.history.newestFirst()) {
-      if (meta.queue !== queue || meta.status !== 'done') continue;
-      if (++looked > 2000) break;
-      const t = await this.store.readHistory(meta);
-      if (!t.delivery || !match(t)) continue;
-      const parts: Record<string, 'delivered' | 'failed' | 'pending'> = { ...(t.delivery.parts ?? {}), [String(mr)]: outcome };
-      const states = t.delivery.references.map((r) => parts[String(r)]);
-      const status = states.includes('failed') ? 'failed' : states.every((s) => s === 'delivered') ? 'delivered' : 'pending';
-      const next: Task = { ...t, delivery: { ...t.delivery, status, parts, reportStatus, updatedAt: iso(Date.now()) } };
-      this.store.finish(next);
-      await this.store.commit();
-      this.emit('delivery', next);
-      return next;
-    }
-    return undefined;
+    const next = await findDelivery(this.store, queue, match, mr, outcome, reportStatus);
+    if (!next) return undefined;
+    await this.store.commit();
+    this.emit('delivery', next);
+    return next;
   }
 
   /** Stores a received SMS once: a repeat of a known `dedupKey` returns the first entry. */
   async receive(queue: string, sms: IncomingSms): Promise<{ entry: InboxEntry; duplicate: boolean }> {
     this.settings(queue);
-    if (sms.dedupKey !== undefined) {
-      const id = this.store.inboxByKey.get(sms.dedupKey);
-      const meta = id ? this.store.inbox.find((m) => m._id === id) : undefined;
-      if (meta) return { entry: await this.store.readInbox(meta), duplicate: true };
+    const r = await storeIncoming(this.store, queue, sms);
+    if (!r.duplicate) {
+      await this.store.commit();
+      this.emit('sms', r.entry);
     }
-    const now = sms.receivedAt ?? new Date();
-    const entry: InboxEntry = { _id: newId(now.getTime()), queue, seq: ++this.store.maxSeq, from: sms.from, msg: sms.msg, receivedAt: now.toISOString(), source: sms.source };
-    if (sms.sentAt) entry.sentAt = sms.sentAt.toISOString();
-    if (sms.incomplete) entry.incomplete = true;
-    if (sms.dedupKey !== undefined) entry.dedupKey = sms.dedupKey;
-    this.store.addInbox(entry);
-    await this.store.commit();
-    this.emit('sms', entry);
-    return { entry, duplicate: false };
+    return r;
   }
 
   /** Expires leases and validity that have run out; called by a timer and before each lease. */

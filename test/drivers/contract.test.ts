@@ -3,7 +3,7 @@
  * against its simulator personality always, and against a real modem when
  * KATAR_TEST_MODEM names its device (e.g. /dev/ttyUSB2; optional KATAR_TEST_MODEM_PIN).
  */
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinDrivers, genericDriver } from '../../drivers/index.js';
 import { decodePdu, encodeSubmit } from '../../src/modem/pdu/index.js';
 import { openSerialPort } from '../../src/modem/serial-port.js';

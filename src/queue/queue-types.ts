@@ -1,0 +1,47 @@
+import type { FileStore } from './store/file-store.js';
+import type { QueueSettings } from './settings.js';
+import type { SmsData } from './task.js';
+
+/** A task to create (already validated and normalised by the caller). */
+export interface NewTask {
+  data: SmsData;
+  parts: number;
+  priority?: number;
+  sendAt?: Date;
+  validUntil?: Date;
+  idempotencyKey?: string;
+  paused?: boolean;
+}
+
+/** A worker's report on a task it was handed. */
+export interface TaskReport {
+  _id: string;
+  /** `unknown`: the worker cannot tell whether the SMS went out (built-in worker). */
+  status: 'done' | 'failed' | 'unknown';
+  error?: string;
+  /** Message references of the sent parts (+CMGS: <mr>), for status reports. */
+  references?: number[];
+  /** Whether a status report was requested for these references. */
+  awaitingReport?: boolean;
+}
+
+/** A received SMS to store. */
+export interface IncomingSms {
+  from: string;
+  msg: string;
+  source: string;
+  receivedAt?: Date;
+  sentAt?: Date;
+  dedupKey?: string;
+  incomplete?: boolean;
+}
+
+/** Options of `QueueService.open`. */
+export interface QueueServiceOptions {
+  store: FileStore;
+  queues: Record<string, QueueSettings>;
+  /** Lease-holder names starting with this belong to this process's built-in workers. */
+  localWorkerPrefix?: string;
+  /** Milliseconds between sweeps of expired leases and validity (0: no timer, tests call sweep()). */
+  sweepIntervalMs?: number;
+}
