@@ -213,3 +213,23 @@ describe('queue service', () => {
     expect(q.counts('sms')).toEqual({ paused: 1, queued: 1, 'in progress': 0, done: 1, failed: 0, cancelled: 0 });
   });
 });
+
+describe('outcome unknown', () => {
+  it('fails for good by default, and is retried only when resendOnUnknownOutcome is set', async () => {
+    const strict = await openQueue();
+    const lax = await openQueue({ resendOnUnknownOutcome: true, retry: { initialDelayMs: 0, factor: 1, maxDelayMs: 0 } });
+    try {
+      for (const [fx, expected] of [[strict, 'failed'], [lax, 'queued']] as const) {
+        const { task } = (await fx.q.add('sms', [{ data: { to: '+61404341143', msg: 'x' }, parts: 1 }]))[0]!;
+        await fx.q.lease('sms', 'builtin:m', 1);
+        await fx.q.report('sms', 'builtin:m', [{ _id: task._id, status: 'unknown', error: 'no answer after the PDU' }]);
+        const t = await fx.q.get('sms', task._id);
+        expect(t.status).toBe(expected);
+        expect(t.attempts[0]).toMatchObject({ outcome: 'unknown', error: 'outcome unknown: no answer after the PDU' });
+      }
+    } finally {
+      await strict.close();
+      await lax.close();
+    }
+  });
+});
