@@ -12,7 +12,7 @@ import { ModemWorker } from './worker/modem-worker.js';
 function portFactory(m: ModemConfig, logger: Logger): ModemPortFactory {
   if (m.path !== 'sim') return () => openSerialPort({ path: m.path, baudRate: m.baudRate });
   const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }) });
-  logger.warn({ modem: m.name }, `no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
+  logger.warn(`no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
   return async () => sim.link();
 }
 
@@ -36,7 +36,6 @@ export function modemComponents(): ComponentStarter[] {
           ...(m.driver && { driver: m.driver }),
           ...(m.pin && { pin: m.pin }),
         });
-        session.on('state', (state, detail) => log.info({ state, detail }, `modem ${m.name}: ${state}`));
         const worker = new ModemWorker({ name: m.name, session, gateway, queueName: m.queue, statusReports: m.statusReports, logger });
         worker.start();
         await session.start();

@@ -54,7 +54,6 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<Running
     const remote = new RemoteQueue({ client, state, logger: log, intervalMs, ...(o.pollWaitMs !== undefined && { pollWaitMs: o.pollWaitMs }), ...(o.backoff && { backoff: o.backoff }) });
     await remote.start();
     const session = new ModemSession({ name: o.name, openPort: o.openPort, drivers: o.drivers, statusReports: false, logger: log, ...(o.pin && { pin: o.pin }), ...(o.driver && { driver: o.driver }) });
-    session.on('state', (s, detail) => log.info({ state: s, detail }, `modem ${s}`));
     const worker = new ModemWorker({ name: o.name, session, source: remote, statusReports: false, logger: o.logger });
     worker.start();
     await session.start();
