@@ -58,3 +58,23 @@ describe('built-in worker: modem faults', () => {
     expect(await h.finished(id)).toBe('done');
   });
 });
+
+describe('built-in worker: storage full', () => {
+  it('drains a full modem storage into the inbox, after which new SMS arrive again', async () => {
+    h = await startModemHarness({ sweepIntervalMs: 200 });
+    await h.session.whenReady();
+    const storage = h.session.receiveStorage ?? 'ME';
+    h.sim.fillStorage(storage);
+    const capacity = h.sim.storage.memory(storage).used;
+    expect(h.sim.storage.memory(storage).full).toBe(true);
+    await until(() => h.gateway.queue.store.inbox.length >= 1 && h.sim.storage.memory(storage).used === 0, 10_000, 'storage drained');
+    // every filler message has the same text and sender but its own slot and timestamp: each is kept
+    expect(h.gateway.queue.store.inbox.length).toBeGreaterThan(0);
+    expect(h.gateway.queue.store.inbox.length).toBeLessThanOrEqual(capacity);
+    h.sim.injectIncoming({ from: '+61404341143', text: 'after the storage was full' });
+    await until(async () => {
+      const all = await Promise.all(h.gateway.queue.store.inbox.map((m) => h.gateway.queue.store.readInbox(m)));
+      return all.some((e) => e.msg === 'after the storage was full');
+    }, 5000, 'new SMS stored');
+  });
+});
