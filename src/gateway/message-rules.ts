@@ -15,6 +15,9 @@ export interface MessageRules {
 export function normaliseNumber(input: unknown, rules: MessageRules, field = 'to'): string {
   if (typeof input !== 'string' || input.trim() === '') throw new KatarError('VALIDATION', `${field} must be a phone number`, { field });
   const text = input.trim();
+  // libphonenumber drops trailing text and extensions ("+61491570159 ext 5"): an SMS
+  // cannot go to an extension, so only digits and the usual separators are accepted.
+  if (!/^\+?[\d\s().-]+$/.test(text)) throw new KatarError('VALIDATION', `${field} may contain only digits, spaces, ( ) . - and a leading +`, { field });
   const national = !text.startsWith('+') && !text.startsWith('00');
   if (national && !rules.defaultRegion) {
     throw new KatarError('VALIDATION', `${field} must be in international form (+<country code><number>), or set "defaultRegion" in the config for national numbers`, { field });
