@@ -140,12 +140,31 @@ export class QueueService extends EventEmitter<QueueEvents> {
    * `in progress` under a lease until a report or the lease's end.
    */
   async lease(queue: string, worker: string, max = 1, leaseMs?: number): Promise<Task[]> {
+    const { taken, changed } = this.#take(queue, worker, max, leaseMs);
+    if (changed.length) await this.store.commit();
+    for (const [t, from] of changed) this.#emitStatus(t, from);
+    return taken;
+  }
+
+  /**
+   * A worker's poll in one durable write: its reports (all or nothing, as `report`),
+   * then up to `max` tasks (as `lease`).
+   */
+  async reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number): Promise<Task[]> {
+    const reported = await this.#applyReports(queue, worker, reports);
+    const { taken, changed } = max > 0 ? this.#take(queue, worker, max, leaseMs) : { taken: [], changed: [] };
+    const all = [...reported, ...changed];
+    if (all.length) await this.store.commit();
+    for (const [t, from] of all) this.#emitStatus(t, from);
+    return taken;
+  }
+
+  #take(queue: string, worker: string, max: number, leaseMs?: number): { taken: Task[]; changed: Array<[Task, TaskStatus]> } {
     const settings = this.settings(queue);
     const now = Date.now();
-    this.#expireLeases(now);
+    const changed = this.#expireLeases(now);
     const index = this.#ready.get(queue)!;
     const taken: Task[] = [];
-    const changed: Array<[Task, TaskStatus]> = [];
     while (taken.length < max) {
       const t = index.take(now, (id) => this.store.live.get(id));
       if (!t) break;
@@ -162,9 +181,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
       taken.push(next);
       changed.push([next, t.status]);
     }
-    if (changed.length) await this.store.commit();
-    for (const [t, from] of changed) this.#emitStatus(t, from);
-    return taken;
+    return { taken, changed };
   }
 
   /**
@@ -174,6 +191,13 @@ export class QueueService extends EventEmitter<QueueEvents> {
    * nothing, so a worker may safely retry after a lost answer.
    */
   async report(queue: string, worker: string, reports: TaskReport[]): Promise<void> {
+    const changed = await this.#applyReports(queue, worker, reports);
+    if (changed.length) await this.store.commit();
+    for (const [t, from] of changed) this.#emitStatus(t, from);
+  }
+
+  /** Validates every report, then applies them in memory (durable at the next commit). */
+  async #applyReports(queue: string, worker: string, reports: TaskReport[]): Promise<Array<[Task, TaskStatus]>> {
     this.settings(queue);
     const now = Date.now();
     const plans: Array<{ task: Task; report: TaskReport }> = [];
@@ -201,10 +225,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
       }
       plans.push({ task: live, report: r });
     }
-    const changed: Array<[Task, TaskStatus]> = [];
-    for (const { task, report } of plans) changed.push([this.#applyReport(task, report, now), task.status]);
-    if (changed.length) await this.store.commit();
-    for (const [t, from] of changed) this.#emitStatus(t, from);
+    return plans.map(({ task, report }) => [this.#applyReport(task, report, now), task.status]);
   }
 
   #applyReport(t: Task, r: TaskReport, now: number): Task {

@@ -233,3 +233,24 @@ describe('outcome unknown', () => {
     }
   });
 });
+
+describe('a worker poll with reports', () => {
+  it('applies the reports and the next hand-out in one durable write, or nothing when a report is refused', async () => {
+    const fx = await openQueue();
+    try {
+      const q = fx.q;
+      const added = await q.add('sms', [1, 2, 3].map((i) => ({ data: { to: '+61404341143', msg: `m${i}` }, parts: 1 })));
+      const [first] = await q.lease('sms', 'w', 1);
+      const commits = vi.spyOn(q.store, 'commit');
+      const next = await q.reportAndLease('sms', 'w', [{ _id: first!._id, status: 'done' }], 1);
+      expect(commits).toHaveBeenCalledTimes(1);
+      expect(next.map((t) => t.data.msg)).toEqual(['m2']);
+      const err = await q.reportAndLease('sms', 'w', [{ _id: 'unknown', status: 'done' }], 1).catch((e: unknown) => e);
+      expect(isKatarError(err, 'TASK_NOT_FOUND')).toBe(true);
+      expect(q.counts('sms')).toMatchObject({ done: 1, 'in progress': 1, queued: 1 });
+      expect(added).toHaveLength(3);
+    } finally {
+      await fx.close();
+    }
+  });
+});

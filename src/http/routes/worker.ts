@@ -59,18 +59,17 @@ export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
       const { queue } = req.params;
       const worker = workerId(req, req.principal);
       const reports = req.body?.tasks ?? [];
-      if (reports.length) {
-        reports.forEach((r, i) => {
-          if (r.status === 'failed' && (r.error === undefined || r.error === '')) {
-            throw new KatarError('VALIDATION', `tasks[${i}].error is required when status is "failed"`, { field: `tasks[${i}].error` });
-          }
-        });
-        // `final`: a failure the worker knows must not be retried (outcome unknown).
-        await q.report(queue, worker, reports.map((r): TaskReport => ({ _id: r._id, status: r.status === 'failed' && r.final ? 'unknown' : r.status, ...(r.error !== undefined && { error: r.error }) })));
-      }
+      reports.forEach((r, i) => {
+        if (r.status === 'failed' && (r.error === undefined || r.error === '')) {
+          throw new KatarError('VALIDATION', `tasks[${i}].error is required when status is "failed"`, { field: `tasks[${i}].error` });
+        }
+      });
+      // `final`: a failure the worker knows must not be retried (outcome unknown).
+      const asReports = reports.map((r): TaskReport => ({ _id: r._id, status: r.status === 'failed' && r.final ? 'unknown' : r.status, ...(r.error !== undefined && { error: r.error }) }));
       const max = req.body?.max ?? 1;
+      // Reports and the next hand-out share one durable write.
+      let tasks = await q.reportAndLease(queue, worker, asReports, max);
       if (max === 0) return reply.status(204).send();
-      let tasks = await q.lease(queue, worker, max);
       const waitMs = req.body?.waitMs ?? 0;
       if (tasks.length === 0 && waitMs > 0) {
         // Long-poll: hold the answer until work arrives, the time is up, or the client leaves.
