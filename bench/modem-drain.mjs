@@ -19,13 +19,16 @@ const { ModemSession } = await imp('src/modem/session.js');
 const { ModemWorker } = await imp('src/worker/modem-worker.js');
 const { builtinDrivers } = await imp('drivers/index.js');
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '200' }, latency: { type: 'string', default: '100' }, incoming: { type: 'string', default: '50' } } });
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '200' }, latency: { type: 'string', default: '100' }, prompt: { type: 'string', default: '0' }, incoming: { type: 'string', default: '50' } } });
 const N = Number(values.messages);
 const latency = Number(values.latency);
+// The time of one AT+CMGS is split between the prompt and the answer after the PDU
+// (a real modem takes ~86 ms to prompt); --prompt 0 is the pessimistic case.
+const promptLatency = Number(values.prompt);
 const incoming = Number(values.incoming);
 
 const dir = mkdtempSync(join(tmpdir(), 'katar-drain-'));
-const sim = new SimulatedModem({ name: 'bench', sendLatencyMs: latency });
+const sim = new SimulatedModem({ name: 'bench', sendLatencyMs: latency - promptLatency, promptLatencyMs: promptLatency });
 const commands = [];
 sim.on('command', (line) => commands.push({ line, at: performance.now() }));
 let session;
@@ -102,7 +105,7 @@ const pct = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.f
 const ideal = N * latency;
 const result = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, date: new Date().toISOString() },
-  drain: { messages: N, latencyMs: latency, drainMs: Math.round(drainMs), idealMs: ideal, ratio: +(ideal / drainMs).toFixed(3) },
+  drain: { messages: N, latencyMs: latency, promptLatencyMs: promptLatency, drainMs: Math.round(drainMs), idealMs: ideal, ratio: +(ideal / drainMs).toFixed(3) },
   atCommandsPerPart: +(cmds / parts).toFixed(3),
   atCommands: cmds,
   partsSent: parts,

@@ -1,6 +1,7 @@
 // Durable sends per second through the producer API, on loopback, with 50 concurrent
-// connections: once on an empty store and once with 100,000 finished tasks in history.
-// Usage: npm run bench (or node bench/queue-api.mjs [--seconds 10] [--connections 50])
+// connections: one scenario per --history value (finished tasks seeded into history
+// before the server starts; 0 is the empty store).
+// Usage: npm run bench (or node bench/queue-api.mjs [--seconds 10] [--connections 50] [--history 0,10000,100000])
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -9,9 +10,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 const root = new URL('..', import.meta.url).pathname;
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, history: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, history: { type: 'string', default: '0,10000,100000' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const histories = values.history.split(',').map((h) => h.trim()).filter(Boolean).map(Number);
+if (!histories.length || histories.some((h) => !Number.isInteger(h) || h < 0)) throw new Error(`--history: a comma list of non-negative integers, got "${values.history}"`);
 
 const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
 
@@ -88,7 +91,8 @@ async function scenario(name, history) {
   }
 }
 
-const results = [await scenario('empty store', 0), await scenario(`${Number(values.history).toLocaleString('en')} finished tasks in history`, Number(values.history))];
+const results = [];
+for (const h of histories) results.push(await scenario(h ? `${h.toLocaleString('en')} finished tasks in history` : 'empty store', h));
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
 console.log(JSON.stringify({ machine, results }, null, 2));
 console.log('\n| scenario | sends/s | p50 ms | p99 ms | non-2xx | RSS MB idle / after load (peak) | start ms | files |');
