@@ -3,41 +3,21 @@
 // before the server starts; 0 is the empty store).
 // Usage: npm run bench (or node bench/queue-api.mjs [--seconds 10] [--connections 50] [--history 0,10000,100000])
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { historyList, rssOf, seedHistory } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, history: { type: 'string', default: '0,10000,100000' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const histories = values.history.split(',').map((h) => h.trim()).filter(Boolean).map(Number);
-if (!histories.length || histories.some((h) => !Number.isInteger(h) || h < 0)) throw new Error(`--history: a comma list of non-negative integers, got "${values.history}"`);
+const histories = historyList(values.history);
 
-const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
 
-async function seedHistory(dir, n) {
-  const store = await FileStore.open(dir);
-  const t0 = Date.now() - 86_400_000;
-  for (let i = 1; i <= n; i++) {
-    const at = new Date(t0 + i).toISOString();
-    store.finish({
-      _id: `seed${String(i).padStart(10, '0')}`, queue: 'sms', seq: i, data: { to: '+61404341143', msg: `history message number ${i}` },
-      status: 'done', priority: 0, parts: 1, createdAt: at, updatedAt: at, finishedAt: at,
-      attempts: [{ n: 1, worker: 'builtin:modem0', startedAt: at, endedAt: at, outcome: 'done' }],
-    });
-    if (i % 10_000 === 0) await store.commit();
-  }
-  await store.close();
-}
 
-function rssOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { rssMb: Math.round(kb('VmRSS')), peakMb: Math.round(kb('VmHWM')) };
-}
 
 async function startServer(dir) {
   const config = join(dir, 'bench-config.json');

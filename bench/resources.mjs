@@ -6,12 +6,13 @@
 //   modem drains (100 ms per SMS, so the queue grows);
 // - idle CPU and RSS with --history finished tasks stored (seeded as queue-api.mjs does).
 // Usage: node bench/resources.mjs [--modem sim] [--idle 30] [--load 10] [--connections 50] [--history 100000] [--starts 5]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { cpuSeconds, rssOf, seedHistory } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -31,37 +32,10 @@ const connections = Number(values.connections);
 const history = Number(values.history);
 const historyIdleSeconds = Number(values['history-idle']);
 const starts = Number(values.starts);
-const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
 
-async function seedHistory(dir, n) {
-  const store = await FileStore.open(dir);
-  const t0 = Date.now() - 86_400_000;
-  for (let i = 1; i <= n; i++) {
-    const at = new Date(t0 + i).toISOString();
-    store.finish({
-      _id: `seed${String(i).padStart(10, '0')}`, queue: 'sms', seq: i, data: { to: '+61404341143', msg: `history message number ${i}` },
-      status: 'done', priority: 0, parts: 1, createdAt: at, updatedAt: at, finishedAt: at,
-      attempts: [{ n: 1, worker: 'builtin:modem0', startedAt: at, endedAt: at, outcome: 'done' }],
-    });
-    if (i % 10_000 === 0) await store.commit();
-  }
-  await store.close();
-}
 
-function rssOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { rssMb: Math.round(kb('VmRSS')), peakMb: Math.round(kb('VmHWM')) };
-}
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-  return (Number(f[11]) + Number(f[12])) / clkTck; // fields 14 and 15
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = new Set();

@@ -5,12 +5,13 @@
 // tasks seeded into history before the server starts, as queue-api.mjs does).
 // Checks on the way: no task handed out twice, and every reported task ends up done.
 // Usage: node bench/worker-cycle.mjs [--seconds 10] [--workers 50] [--history 0,100000] [--prefill 60000]
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, historyList, rssOf, seedHistory } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -25,39 +26,11 @@ const seconds = Number(values.seconds);
 const workers = Number(values.workers);
 const prefill = Number(values.prefill);
 const warmupSeconds = 2;
-const histories = values.history.split(',').map((h) => h.trim()).filter(Boolean).map(Number);
-if (!histories.length || histories.some((h) => !Number.isInteger(h) || h < 0)) throw new Error(`--history: a comma list of non-negative integers, got "${values.history}"`);
+const histories = historyList(values.history);
 
-const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
 
-async function seedHistory(dir, n) {
-  const store = await FileStore.open(dir);
-  const t0 = Date.now() - 86_400_000;
-  for (let i = 1; i <= n; i++) {
-    const at = new Date(t0 + i).toISOString();
-    store.finish({
-      _id: `seed${String(i).padStart(10, '0')}`, queue: 'sms', seq: i, data: { to: '+61404341143', msg: `history message number ${i}` },
-      status: 'done', priority: 0, parts: 1, createdAt: at, updatedAt: at, finishedAt: at,
-      attempts: [{ n: 1, worker: 'builtin:modem0', startedAt: at, endedAt: at, outcome: 'done' }],
-    });
-    if (i % 10_000 === 0) await store.commit();
-  }
-  await store.close();
-}
 
-function rssOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { rssMb: Math.round(kb('VmRSS')), peakMb: Math.round(kb('VmHWM')) };
-}
 
-/** utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / clkTck;
-}
-const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const children = new Set();
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
