@@ -37,8 +37,8 @@ const logger = createLogger('warn');
 const config = parseConfig({ dataDir: dir, port: 0, logLevel: 'warn', rateLimit: { max: 1_000_000, windowMs: 1000 } });
 const running = await startGateway(config, logger, [
   async (gateway) => {
-    session = new ModemSession({ name: 'bench', openPort: async () => sim.link(), drivers: builtinDrivers, statusReports: false, logger });
-    worker = new ModemWorker({ name: 'bench', session, gateway, queueName: 'sms', statusReports: false, logger });
+    session = new ModemSession({ name: 'bench', openPort: async () => sim.link(), drivers: builtinDrivers, statusReports: true, logger });
+    worker = new ModemWorker({ name: 'bench', session, gateway, queueName: 'sms', statusReports: true, logger });
     worker.start();
     await session.start();
     await session.whenReady();

@@ -89,11 +89,14 @@ const pick = (set: Set<number> | undefined, order: readonly number[]): number | 
  * Settings to try in order. mode prefers 2, then 1 (Huawei MU509 has no 2), then 3 (gammu);
  * mt prefers 1 (store + `+CMTI`), then 0 (store silently; the worker's periodic listing
  * finds it) and 2 (`+CMT`, needs `+CNMA` when `+CSMS=1`) only when it is the only value;
- * ds tries the wished routing, falling back as ModemManager does down to 0. Without a
- * `AT+CNMI=?` answer, ModemManager's fixed sequence is used.
+ * ds prefers 1: the report arrives inside `+CDS` (no `+CNMA` needed while `+CSMS=0`, which
+ * the gateway never changes), so it costs no AT+CMGR/AT+CMGD on the modem's one command
+ * channel; stored reports (ds=2) cost two commands each and would push the gateway past
+ * 1.5 commands per sent part. Qualcomm devices that reject ds=1 get 2. Then down to 0.
+ * Without a `AT+CNMI=?` answer, ModemManager's fixed sequence is used.
  */
 export function cnmiCandidates(ranges: readonly Set<number>[] | undefined, wishes: CnmiWishes): CnmiCandidate[] {
-  const dsOrder: number[] = !wishes.statusReports ? [] : wishes.preferDirectReports ? [1, 2] : wishes.rejectsDirectReports ? [2] : [2, 1];
+  const dsOrder: number[] = !wishes.statusReports ? [] : wishes.rejectsDirectReports && !wishes.preferDirectReports ? [2] : [1, 2];
   const routing = (ds: number): ReportRouting => (ds === 2 ? 'stored' : ds === 1 ? 'direct' : 'none');
   if (!ranges || ranges.length < 2) {
     return [...dsOrder, 0].map((ds) => ({ args: `2,1,0,${ds},0`, mt: 1, reports: routing(ds) }));

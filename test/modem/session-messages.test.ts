@@ -106,8 +106,8 @@ describe('session messages', () => {
     expect(sent(r, 'AT+CMGS=')).toEqual([`AT+CMGS=${part?.tpduLength}`]);
   });
 
-  it('status reports with ds=2: +CDSI "SR" -> stored status-report, readable from SR', async () => {
-    r = await up({}, { statusReports: true });
+  it('status reports with ds=2 (a modem without ds=1): +CDSI "SR" -> stored status-report, readable from SR', async () => {
+    r = await up({ personality: { name: 'no-direct-reports', base: 'generic', cnmiTest: '+CNMI: (0-3),(0-3),(0-3),(0,2),(0,1)' } }, { statusReports: true });
     expect(r.sim.settings.cnmi[3]).toBe(2);
     expect(r.session.statusReportRouting).toBe('stored');
     const [part] = encodeSubmit({ to: '+31612345678', text: 'report me', requestStatusReport: true });

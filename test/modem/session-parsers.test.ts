@@ -40,11 +40,11 @@ describe('CNMI candidates from real AT+CNMI=? answers (modems.md §1.3)', () => 
     expect(first(answer)).toBe(args);
   });
 
-  it('status reports: ds=2 first, then 1, then 0 (ModemManager fallback)', () => {
+  it('status reports: ds=1 first (no AT+CMGR/CMGD per report), then 2, then 0', () => {
     const c = cnmiCandidates(parseCnmiTest('+CNMI: (0-3),(0-3),(0-3),(0-2),(0,1)'), { statusReports: true });
     expect(c.map((x) => [x.args, x.reports])).toEqual([
-      ['2,1,0,2,0', 'stored'],
       ['2,1,0,1,0', 'direct'],
+      ['2,1,0,2,0', 'stored'],
       ['2,1,0,0,0', 'none'],
     ]);
   });
@@ -60,8 +60,8 @@ describe('CNMI candidates from real AT+CNMI=? answers (modems.md §1.3)', () => 
     expect(first('+CNMI: (0,1),(0,2),(0),(0),(0)')).toBe('1,0,0,0,0');
   });
 
-  it('no answer: ModemManager fixed sequence', () => {
-    expect(cnmiCandidates(undefined, { statusReports: true }).map((c) => c.args)).toEqual(['2,1,0,2,0', '2,1,0,1,0', '2,1,0,0,0']);
+  it('no answer: a fixed sequence, as ModemManager has', () => {
+    expect(cnmiCandidates(undefined, { statusReports: true }).map((c) => c.args)).toEqual(['2,1,0,1,0', '2,1,0,2,0', '2,1,0,0,0']);
   });
 });
 
