@@ -45,3 +45,27 @@ export function historyList(text) {
   if (!list.length || list.some((h) => !Number.isInteger(h) || h < 0)) throw new Error(`--history: a comma list of non-negative integers, got "${text}"`);
   return list;
 }
+
+/**
+ * Starts `katar-sms serve` on a free port with the per-token rate limit raised (a
+ * producer safeguard, not the subject of the benchmarks); resolves once it listens.
+ * `configDir` holds the generated config file, `dataDir` the store.
+ */
+export async function startServe({ configDir, dataDir, modem = 'none', extraConfig = {} }) {
+  const { spawn } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const config = join(configDir, 'bench-config.json');
+  writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info', ...extraConfig }));
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--modem', modem, '--port', '0', '--data-dir', dataDir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    proc.stdout.on('data', (b) => {
+      if (out.length < 1e6) out += b;
+      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
+  });
+  return { proc, url, startMs: Math.round(performance.now() - t0) };
+}

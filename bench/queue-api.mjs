@@ -2,15 +2,13 @@
 // connections: one scenario per --history value (finished tasks seeded into history
 // before the server starts; 0 is the empty store).
 // Usage: npm run bench (or node bench/queue-api.mjs [--seconds 10] [--connections 50] [--history 0,10000,100000])
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { historyList, rssOf, seedHistory } from './lib.mjs';
+import { historyList, rssOf, seedHistory, startServe } from './lib.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, history: { type: 'string', default: '0,10000,100000' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -19,23 +17,7 @@ const histories = historyList(values.history);
 
 
 
-async function startServer(dir) {
-  const config = join(dir, 'bench-config.json');
-  // The per-token rate limit is a producer safeguard, not the subject of this benchmark.
-  writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info' }));
-  const t0 = Date.now();
-  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--modem', 'none', '--port', '0', '--data-dir', dir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    proc.stdout.on('data', (b) => {
-      out += b;
-      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
-  return { proc, url, startMs: Date.now() - t0 };
-}
+const startServer = (dir) => startServe({ configDir: dir, dataDir: dir });
 
 function fileSizes(dir) {
   const sizes = {};

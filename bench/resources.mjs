@@ -6,15 +6,13 @@
 //   modem drains (100 ms per SMS, so the queue grows);
 // - idle CPU and RSS with --history finished tasks stored (seeded as queue-api.mjs does).
 // Usage: node bench/resources.mjs [--modem sim] [--idle 30] [--load 10] [--connections 50] [--history 100000] [--starts 5]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuSeconds, rssOf, seedHistory } from './lib.mjs';
+import { cpuSeconds, rssOf, seedHistory, startServe } from './lib.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     modem: { type: 'string', default: 'sim' },
@@ -43,22 +41,10 @@ process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 /** Starts `serve`; resolves with the times to the listening line and to a ready modem. */
 async function startServer(dir) {
-  const config = join(dir, 'bench-config.json');
-  // The per-token rate limit is a producer safeguard, not the subject of this benchmark.
-  writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info' }));
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--modem', values.modem, '--port', '0', '--data-dir', join(dir, 'data'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { proc, url } = await startServe({ configDir: dir, dataDir: join(dir, 'data'), modem: values.modem });
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    proc.stdout.on('data', (b) => {
-      if (out.length < 1e6) out += b;
-      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
   const listenMs = performance.now() - t0;
   let readyMs = NaN;
   for (const deadline = performance.now() + 30_000; performance.now() < deadline; await sleep(5)) {

@@ -5,15 +5,13 @@
 // tasks seeded into history before the server starts, as queue-api.mjs does).
 // Checks on the way: no task handed out twice, and every reported task ends up done.
 // Usage: node bench/worker-cycle.mjs [--seconds 10] [--workers 50] [--history 0,100000] [--prefill 60000]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, historyList, rssOf, seedHistory } from './lib.mjs';
+import { cpuSeconds, historyList, rssOf, seedHistory, startServe } from './lib.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
@@ -36,23 +34,10 @@ const children = new Set();
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 async function startServer(dir) {
-  const config = join(dir, 'bench-config.json');
-  // The per-token rate limit is a producer safeguard, not the subject of this benchmark.
-  writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info' }));
-  const t0 = Date.now();
-  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--modem', 'none', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(proc);
-  proc.on('exit', () => children.delete(proc));
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    proc.stdout.on('data', (b) => {
-      if (out.length < 1e6) out += b;
-      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
-  return { proc, url, startMs: Date.now() - t0 };
+  const s = await startServe({ configDir: dir, dataDir: join(dir, 'data') });
+  children.add(s.proc);
+  s.proc.on('exit', () => children.delete(s.proc));
+  return s;
 }
 
 // node:http with keep-alive: one socket per worker, less client CPU than fetch on a 2-core box.
