@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isKatarError } from '../../../src/errors.js';
 import { ConcatAssembler, decodePdu, type DecodedDeliver } from '../../../src/modem/pdu/index.js';
+import { seededRandom } from '../../../src/simulator/sim-link.js';
 import { VECTORS } from './vectors.js';
 
-/** mulberry32: a tiny seeded PRNG so every run mutates the vectors the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG, so every run mutates the vectors the same way. */
+const prng = seededRandom;
 
 const HEX = '0123456789ABCDEF';
 
