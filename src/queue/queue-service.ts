@@ -4,6 +4,7 @@ import type { QueueEvents } from './events.js';
 import { Heap } from './heap.js';
 import { newId } from './ids.js';
 import { findDelivery, storeIncoming } from './inbox.js';
+import { judgeReport } from './report-rules.js';
 import { ReadyIndex } from './ready-index.js';
 import { retryDelay, type QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
@@ -201,29 +202,12 @@ export class QueueService extends EventEmitter<QueueEvents> {
     this.settings(queue);
     const now = Date.now();
     const plans: Array<{ task: Task; report: TaskReport }> = [];
-    for (const r of reports) {
-      if (r.status === 'failed' && !r.error) throw new KatarError('VALIDATION', `tasks[${reports.indexOf(r)}].error is required when status is "failed"`, { field: 'error' });
-      const live = this.store.live.get(r._id);
-      if (!live || live.queue !== queue) {
-        const done = await this.#readFinished(r._id);
-        if (!done || done.queue !== queue) throw new KatarError('TASK_NOT_FOUND', `task ${r._id} not found in queue "${queue}"`, { id: r._id });
-        const last = done.attempts[done.attempts.length - 1];
-        const same = last?.worker === worker && (last.outcome === r.status || (r.status !== 'done' && done.status === 'failed'));
-        if (same) continue; // a repeat of what was already recorded
-        throw new KatarError('TASK_CONFLICT', `task ${r._id} is already ${done.status}`, { id: r._id, status: done.status });
-      }
-      if (live.status === 'in progress') {
-        if (live.lease?.worker !== worker) throw new KatarError('LEASE_LOST', `task ${r._id} is leased to another worker; this report came after the lease ended`, { id: r._id });
-      } else {
-        // The lease ran out and the task went back to the queue, but nobody took it
-        // since: the report of its last holder is still the truth (a late "done" avoids
-        // sending the SMS a second time).
-        const last = live.attempts[live.attempts.length - 1];
-        if ((live.status !== 'queued' && live.status !== 'paused') || last?.worker !== worker) {
-          throw new KatarError('LEASE_LOST', `task ${r._id} is ${live.status}; it is no longer leased to this worker`, { id: r._id, status: live.status });
-        }
-      }
-      plans.push({ task: live, report: r });
+    for (const [i, r] of reports.entries()) {
+      const found = this.store.live.get(r._id);
+      const live = found?.queue === queue ? found : undefined;
+      const done = live ? undefined : await this.#readFinished(r._id);
+      const finished = done?.queue === queue ? done : undefined;
+      if (judgeReport(r, i, worker, live, finished) === 'apply') plans.push({ task: live!, report: r });
     }
     return plans.map(({ task, report }) => [this.#applyReport(task, report, now), task.status]);
   }

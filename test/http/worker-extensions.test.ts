@@ -45,4 +45,13 @@ describe('worker protocol extensions (clients that do not use them see no change
     expect(t.status).toBe('failed');
     expect(t.attempts).toHaveLength(1);
   });
+
+  it('a final failure still needs its error, and nothing changes without it', async () => {
+    const a = await h.gateway.send({ to: '+61404341143', msg: 'a' });
+    await poll({});
+    const r = await poll({ max: 0, tasks: [{ _id: a, status: 'failed', final: true }] });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: 'VALIDATION', field: 'tasks[0].error' });
+    expect((await h.gateway.queue.get('sms', a)).status).toBe('in progress');
+  });
 });

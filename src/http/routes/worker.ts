@@ -59,11 +59,6 @@ export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
       const { queue } = req.params;
       const worker = workerId(req, req.principal);
       const reports = req.body?.tasks ?? [];
-      reports.forEach((r, i) => {
-        if (r.status === 'failed' && (r.error === undefined || r.error === '')) {
-          throw new KatarError('VALIDATION', `tasks[${i}].error is required when status is "failed"`, { field: `tasks[${i}].error` });
-        }
-      });
       // `final`: a failure the worker knows must not be retried (outcome unknown).
       const asReports = reports.map((r): TaskReport => ({ _id: r._id, status: r.status === 'failed' && r.final ? 'unknown' : r.status, ...(r.error !== undefined && { error: r.error }) }));
       const max = req.body?.max ?? 1;
