@@ -67,11 +67,6 @@ export class ReceivePipeline {
     await this.#chain;
   }
 
-  /** Waits for everything queued so far (tests). */
-  idle(): Promise<void> {
-    return this.#chain;
-  }
-
   #enqueue(job: () => Promise<void>): void {
     this.#chain = this.#chain.then(job).catch((err: unknown) => {
       if (isKatarError(err, 'MODEM_CLOSED', 'MODEM_TIMEOUT', 'MODEM_BUSY', 'NOT_REGISTERED')) this.#o.logger.info({ code: err.code }, 'receiving paused until the modem is back; the next listing catches up');
@@ -166,8 +161,4 @@ export class ReceivePipeline {
     if (!matched) this.#o.logger.info({ mr: r.messageReference, status: r.status }, 'status report for no known task');
   }
 
-  /** Delivers incomplete messages whose time is up (called by the sweep; tests call it). */
-  expireNow(): void {
-    this.#enqueue(() => this.#expire());
-  }
 }

@@ -35,8 +35,6 @@ export class SendLoop {
   #wake: (() => void) | undefined;
   #stopSignal = new AbortController();
   #concatRef = Math.floor(Math.random() * 256);
-  /** The send in flight, so that a graceful stop can wait for it. */
-  #inFlight: Promise<unknown> = Promise.resolve();
   readonly #pendingReports = new Set<Promise<void>>();
 
   constructor(opts: SendLoopOptions) {
@@ -89,7 +87,6 @@ export class SendLoop {
         continue;
       }
       const sending = this.#send(task, parts);
-      this.#inFlight = sending;
       // While this task is on the wire, lease the next one (its fsync overlaps the send).
       const prefetch = this.#running ? this.#leaseOne(false) : Promise.resolve(undefined);
       const outcome = await sending;
@@ -181,10 +178,5 @@ export class SendLoop {
   async #waitReady(): Promise<void> {
     await Promise.race([this.#o.session.whenReady(), new Promise<void>((resolve) => (this.#wake = resolve))]);
     this.#wake = undefined;
-  }
-
-  /** Resolves once the send in flight, if any, has finished. */
-  async drain(): Promise<void> {
-    await this.#inFlight;
   }
 }
