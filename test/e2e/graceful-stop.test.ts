@@ -1,15 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exposeOnPty, SimulatedModem } from '../../src/simulator/index.js';
 import { startChild, type ChildGateway } from '../helpers/child-gateway.js';
 import { until } from '../helpers/modem-harness.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { hasPtyRelay, simOnPty } from '../helpers/sim-on-pty.js';
 
-const hasRelay = spawnSync('sh', ['-c', 'command -v socat || command -v python3']).status === 0;
 const json = { 'content-type': 'application/json' };
 
-describe.skipIf(!hasRelay)('SIGTERM in the middle of a send', () => {
+describe.skipIf(!hasPtyRelay)('SIGTERM in the middle of a send', () => {
   const cleanups: Array<() => Promise<void>> = [];
   let gw: ChildGateway | undefined;
   afterEach(async () => {
@@ -18,15 +15,9 @@ describe.skipIf(!hasRelay)('SIGTERM in the middle of a send', () => {
   });
 
   it('lets the AT+CMGS in flight finish, exits 0, and after a restart nothing is lost or sent twice', async () => {
-    const tmp = await makeTmpDir();
-    cleanups.push(tmp.cleanup);
-    const sim = new SimulatedModem({ name: 'term', sendLatencyMs: 1500 });
-    const pty = await exposeOnPty(sim, join(tmp.dir, 'modem'));
-    cleanups.push(async () => {
-      await pty.close();
-      sim.dispose();
-    });
-    const args = ['serve', '--modem', pty.path, '--port', '0', '--data-dir', join(tmp.dir, 'data')];
+    const { sim, path, dir, close } = await simOnPty({ name: 'term', sendLatencyMs: 1500 });
+    cleanups.push(close);
+    const args = ['serve', '--modem', path, '--port', '0', '--data-dir', join(dir, 'data')];
     gw = await startChild(args);
     const url = gw.url;
     await until(async () => ((await (await fetch(`${url}/healthz`)).json()) as { modems: Array<{ state: string }> }).modems[0]?.state === 'ready', 20_000, 'ready');

@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exposeOnPty, SimulatedModem } from '../../src/simulator/index.js';
 import { startChild, type ChildGateway } from '../helpers/child-gateway.js';
 import { until } from '../helpers/modem-harness.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { hasPtyRelay, simOnPty } from '../helpers/sim-on-pty.js';
 
 /**
  * kill -9 at random moments while producers send (retrying with an idempotency key until
@@ -13,27 +11,20 @@ import { makeTmpDir } from '../helpers/tmp-dir.js';
  * so its record survives every crash and is the judge.
  */
 const CYCLES = Number(process.env.KATAR_CRASH_CYCLES ?? 10);
-const hasRelay = spawnSync('sh', ['-c', 'command -v socat || command -v python3']).status === 0;
 const json = { 'content-type': 'application/json' };
 
-describe.skipIf(!hasRelay)(`crash loop: ${CYCLES} cycles of kill -9`, () => {
+describe.skipIf(!hasPtyRelay)(`crash loop: ${CYCLES} cycles of kill -9`, () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
   it('loses nothing and sends nothing twice', async () => {
-    const tmp = await makeTmpDir();
-    cleanups.push(tmp.cleanup);
-    const sim = new SimulatedModem({ name: 'crash', sendLatencyMs: 30 });
-    const pty = await exposeOnPty(sim, join(tmp.dir, 'modem'));
-    cleanups.push(async () => {
-      await pty.close();
-      sim.dispose();
-    });
+    const { sim, path, dir, close } = await simOnPty({ name: 'crash', sendLatencyMs: 30 });
+    cleanups.push(close);
     const port = 43000 + Math.floor(Math.random() * 2000);
     const url = `http://127.0.0.1:${port}`;
-    const args = ['serve', '--modem', pty.path, '--port', String(port), '--data-dir', join(tmp.dir, 'data'), '--log-level', 'info'];
+    const args = ['serve', '--modem', path, '--port', String(port), '--data-dir', join(dir, 'data'), '--log-level', 'info'];
 
     const acked = new Map<string, string>(); // idempotency key (= text) -> task id
     const pending = new Set<string>(); // keys sent but not yet acknowledged: retried
