@@ -7,6 +7,10 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'DATA_DIR_LOCKED'
   | 'STORE_CORRUPT'
+  // the store cannot write: the disk is full (ENOSPC/EDQUOT) or below the free-space reserve
+  | 'STORAGE_FULL'
+  // the store cannot write for another reason (EIO, read-only file system...)
+  | 'STORE_UNAVAILABLE'
   | 'UNSAFE_LISTEN'
   // producer / worker input
   | 'VALIDATION'
@@ -17,6 +21,7 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
+  | 'QUEUE_FULL'
   | 'SHUTTING_DOWN'
   // remote worker mode
   | 'SERVER_UNREACHABLE'

@@ -10,6 +10,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TASK_CONFLICT: 409,
   LEASE_LOST: 409,
   RATE_LIMITED: 429,
+  QUEUE_FULL: 429,
+  STORAGE_FULL: 507,
+  STORE_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
 };
 
@@ -25,6 +28,7 @@ const STATUS_TEXT: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 /** The JSON error body of every 4xx/5xx answer. */
