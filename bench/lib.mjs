@@ -49,15 +49,16 @@ export function historyList(text) {
 /**
  * Starts `katar-sms serve` on a free port with the per-token rate limit raised (a
  * producer safeguard, not the subject of the benchmarks); resolves once it listens.
- * `configDir` holds the generated config file, `dataDir` the store.
+ * `configDir` holds the generated config file, `dataDir` the store; `nodeArgs` go to node
+ * itself (e.g. `--max-old-space-size=256`).
  */
-export async function startServe({ configDir, dataDir, modem = 'none', extraConfig = {} }) {
+export async function startServe({ configDir, dataDir, modem = 'none', extraConfig = {}, nodeArgs = [] }) {
   const { spawn } = await import('node:child_process');
   const { writeFileSync } = await import('node:fs');
   const config = join(configDir, 'bench-config.json');
   writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info', ...extraConfig }));
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--modem', modem, '--port', '0', '--data-dir', dataDir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/cli/main.js'), 'serve', '--modem', modem, '--port', '0', '--data-dir', dataDir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise((resolve, reject) => {
     proc.stdout.on('data', (b) => {

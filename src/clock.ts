@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-
 /**
  * The two clocks of the gateway. A Raspberry Pi has no real-time clock: it boots with
  * the time of its last shutdown (fake-hwclock) or with 1970, and the wall clock jumps
@@ -14,8 +12,22 @@ export interface Clock {
   mono(): number;
 }
 
-/** The process clocks: `Date.now()` and `performance.now()`. */
+/** One reading of both clocks, taken together. */
+export interface Instant {
+  wall: number;
+  mono: number;
+}
+
+/**
+ * The process clocks: `Date.now()` and `performance.now()`, looked up at each call (not
+ * bound at import) so that test fake timers, which replace the globals, drive them.
+ */
 export const systemClock: Clock = {
   wall: () => Date.now(),
-  mono: () => performance.now(),
+  mono: () => globalThis.performance.now(),
 };
+
+/** Both clocks of `clock`, read at once. */
+export function instant(clock: Clock): Instant {
+  return { wall: clock.wall(), mono: clock.mono() };
+}

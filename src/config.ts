@@ -43,10 +43,25 @@ export interface Config {
   maxParts: number;
   /** Largest request body accepted (bytes). */
   bodyLimitBytes: number;
+  /** A request's headers and body must have arrived within this time (ms), else 408 and closed. */
+  requestTimeoutMs: number;
+  /** Open HTTP connections at most; more are closed as they arrive (file descriptors are finite). */
+  maxConnections: number;
+  /** Most unsent tasks (queued, paused, in progress) over all queues; beyond it sends get 429 QUEUE_FULL. */
+  maxLiveTasks: number;
   tokens: TokenConfig[];
-  /** Requests per window per token (or per address without tokens) on producer routes. */
-  rateLimit: { max: number; windowMs: number };
+  /**
+   * Per window and per token (or per address without tokens): `max` messages sent and
+   * `max` other producer requests; `authFailures` failed authentications per address.
+   */
+  rateLimit: { max: number; windowMs: number; authFailures: number };
   retention: { historyDays: number; inboxDays: number; schedule: string };
+  /** Free space (bytes) below which new tasks are refused, so outcomes of sends in flight can still be recorded. */
+  store: { reserveBytes: number };
+  /**
+   * Settings per queue name, on a null-prototype object: a name from a URL or a config
+   * file ("constructor", "__proto__") must never find a member of Object.prototype.
+   */
   queues: Record<string, QueueSettings>;
   modems: ModemConfig[];
 }
@@ -169,12 +184,16 @@ function readModem(value: unknown, path: string, index: number, queues: string[]
 /** Validates a parsed config object and fills in defaults. Throws CONFIG_INVALID naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = Reader.of(raw ?? {}, '');
-  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'tokens', 'rateLimit', 'retention', 'queues', 'modems', '$schema');
+  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', '$schema');
   const queuesRaw = r.obj.queues ?? { sms: {} };
   const qr = Reader.of(queuesRaw, 'queues');
-  const queues: Record<string, QueueSettings> = {};
+  // JSON.parse keeps "__proto__" as an own key; assigning it into a plain {} would replace
+  // the prototype instead. Names of Object.prototype members are refused outright, so that
+  // no part of the gateway (store, metrics, JSON answers) ever meets one as a queue.
+  const queues: Record<string, QueueSettings> = Object.create(null) as Record<string, QueueSettings>;
   for (const name of Object.keys(qr.obj)) {
     if (!/^[a-z0-9_-]{1,32}$/.test(name)) fail(`queues.${name}`, 'is not a valid queue name (1-32 of a-z 0-9 _ -)');
+    if (name in Object.prototype) fail(`queues.${name}`, 'is a reserved name; choose another queue name');
     queues[name] = readQueue(qr.sub(name));
   }
   if (Object.keys(queues).length === 0) fail('queues', 'must name at least one queue');
@@ -189,10 +208,17 @@ export function parseConfig(raw: unknown): Config {
   const modemsRaw = r.obj.modems ?? [];
   if (!Array.isArray(modemsRaw)) fail('modems', 'must be an array of {name, path, baudRate, driver?, pin?}');
   const modems = modemsRaw.map((m, i) => readModem(m, `modems[${i}]`, i, Object.keys(queues)));
+  const modemNames = new Set<string>();
+  for (const [i, m] of modems.entries()) {
+    if (modemNames.has(m.name)) fail(`modems[${i}].name`, `repeats "${m.name}"`);
+    modemNames.add(m.name);
+  }
   const rate = r.sub('rateLimit');
-  rate.allow('max', 'windowMs');
+  rate.allow('max', 'windowMs', 'authFailures');
   const ret = r.sub('retention');
   ret.allow('historyDays', 'inboxDays', 'schedule');
+  const st = r.sub('store');
+  st.allow('reserveBytes');
   const cfg: Config = {
     host: r.str('host', '127.0.0.1')!,
     port: r.int('port', 3000, 0, 65535),
@@ -200,13 +226,17 @@ export function parseConfig(raw: unknown): Config {
     logLevel: r.oneOf('logLevel', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     maxParts: r.int('maxParts', 10, 1, 255),
     bodyLimitBytes: r.int('bodyLimitBytes', 65_536, 1024, 16 * 1024 * 1024),
+    requestTimeoutMs: r.int('requestTimeoutMs', 30_000, 100, 3_600_000),
+    maxConnections: r.int('maxConnections', 512, 1, 65_535),
+    maxLiveTasks: r.int('maxLiveTasks', 100_000, 1, 10_000_000),
     tokens,
-    rateLimit: { max: rate.int('max', 600, 1, 10_000_000), windowMs: rate.int('windowMs', 60_000, 100, 86_400_000) },
+    rateLimit: { max: rate.int('max', 600, 1, 10_000_000), windowMs: rate.int('windowMs', 60_000, 100, 86_400_000), authFailures: rate.int('authFailures', 20, 1, 10_000_000) },
     retention: {
       historyDays: ret.int('historyDays', 30, 1, 3650),
       inboxDays: ret.int('inboxDays', 30, 1, 3650),
       schedule: ret.str('schedule', '17 3 * * *', /^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "17 3 * * *"')!,
     },
+    store: { reserveBytes: st.int('reserveBytes', 16 * 1024 * 1024, 0, 1024 ** 4) },
     queues,
     modems,
   };

@@ -3,6 +3,7 @@ import { assertSafeListen, type Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
+import { ClockWatch } from './queue/clock-watch.js';
 import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
 import { QueueService } from './queue/queue-service.js';
 import { lockDataDir, type DataDirLock } from './queue/store/data-dir-lock.js';
@@ -43,13 +44,21 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const storeLog = logger.child({ module: 'store' });
     const store = await FileStore.open(config.dataDir, { onWarning: (msg, details) => storeLog.warn(details, msg) });
     closers.push(() => store.close());
-    const queue = await QueueService.open({ store, queues: config.queues });
+    const queue = await QueueService.open({ store, queues: config.queues, maxLiveTasks: config.maxLiveTasks });
     closers.push(async () => queue.close());
     queue.on('error', (err) => logger.error({ err }, 'queue sweep failed'));
+    const clockLog = logger.child({ module: 'clock' });
+    const watch = await ClockWatch.open(config.dataDir, { maxSeq: () => store.maxSeq, newestData: () => newestTimestamp(store) });
+    closers.push(() => watch.close());
+    const doubt = watch.doubt();
+    if (doubt) clockLog.warn(`${doubt}. Leases and retries do not depend on it; scheduled sends (sendAt) and time stamps do. See deploy/README.md (time synchronisation)`);
+    watch.on('jump', (j) => clockLog.warn({ byMs: j.byMs }, `the system clock jumped by ${Math.round(j.byMs / 1000)} s; retention will judge older records by the time since this jump`));
+    watch.start();
     const gateway = new Gateway(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) });
     const jobs: Job[] = [
       scheduleJob(config.retention.schedule, async () => {
-        const removed = await applyRetention(queue, config.retention);
+        await watch.check();
+        const removed = await applyRetention(queue, config.retention, Date.now(), watch.lastJump);
         logger.info({ module: 'housekeeping', removed }, 'retention applied');
       }, (err) => logger.error({ err }, 'retention failed')),
     ];
@@ -71,4 +80,13 @@ export async function startGateway(config: Config, logger: Logger, components: C
     await close();
     throw err;
   }
+}
+
+/** The newest wall time stamp the data holds (finished, received, or last change of a live task). */
+function newestTimestamp(store: FileStore): number | undefined {
+  let newest = -Infinity;
+  for (const m of store.history.values()) newest = Math.max(newest, Date.parse(m.finishedAt));
+  for (const m of store.inbox) newest = Math.max(newest, Date.parse(m.receivedAt));
+  for (const t of store.live.values()) newest = Math.max(newest, Date.parse(t.updatedAt));
+  return Number.isFinite(newest) ? newest : undefined;
 }

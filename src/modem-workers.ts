@@ -12,6 +12,7 @@ import { ModemWorker } from './worker/modem-worker.js';
 function portFactory(m: ModemConfig, logger: Logger): ModemPortFactory {
   if (m.path !== 'sim') return () => openSerialPort({ path: m.path, baudRate: m.baudRate });
   const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }) });
+  sim.on('fault', (err: Error) => logger.error({ err }, 'the simulated modem hit an internal error; it answered ERROR and goes on'));
   logger.warn(`no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
   return async () => sim.link();
 }

@@ -10,6 +10,7 @@ import { SEND_USAGE, send } from './send.js';
 import { SIMULATE_USAGE, simulate } from './simulate.js';
 import { WORKER_USAGE, worker } from './worker.js';
 import { STATUS_USAGE, status } from './status.js';
+import { STORE_USAGE, store } from './store.js';
 
 const USAGE = `Usage: katar-sms <command> [options]
 
@@ -24,6 +25,7 @@ Commands:
   send        queue an SMS on a running server (--to N --msg TEXT [--wait])
   status      queue depth and modem health of a running server
   worker      work another katar-sms server's queue with the local modem (--server URL)
+  store       check or recover a data directory (store check | store recover)
   help        this help (also: katar-sms <command> --help)
   version     print the version
 
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   send: { usage: SEND_USAGE, run: (argv) => send(argv) },
   status: { usage: STATUS_USAGE, run: (argv) => status(argv) },
   worker: { usage: WORKER_USAGE, run: worker },
+  store: { usage: STORE_USAGE, run: (argv) => store(argv) },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -44,7 +44,7 @@ const QUERY_TIMEOUT_MS = 5_000;
 
 /** Probes one modem; resolves (never rejects for the modem's own failures) with what it found. */
 export async function probeModem(opts: ProbeOptions): Promise<ProbeReport> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = performance.now() + opts.timeoutMs;
   let openError: string | undefined;
   let detail: string | undefined;
   const session = new ModemSession({
@@ -66,7 +66,7 @@ export async function probeModem(opts: ProbeOptions): Promise<ProbeReport> {
   try {
     void session.start();
     // Identified (initialised or stopped at the SIM), or the port cannot even be opened.
-    await until(session, () => session.identity !== undefined || openError !== undefined, deadline - Date.now());
+    await until(session, () => session.identity !== undefined || openError !== undefined, deadline - performance.now());
     const report: ProbeReport = { answered: session.identity !== undefined, state: session.state };
     if (session.identity) report.identity = session.identity;
     if (session.driverName) report.driver = session.driverName;
@@ -74,7 +74,7 @@ export async function probeModem(opts: ProbeOptions): Promise<ProbeReport> {
     else if (detail !== undefined) report.detail = detail;
     if (!report.answered) return report;
     if (INITIALISED.has(session.state)) {
-      await until(session, () => session.lastHealth !== undefined, Math.max(deadline - Date.now(), 0));
+      await until(session, () => session.lastHealth !== undefined, Math.max(deadline - performance.now(), 0));
       const h = session.lastHealth;
       if (h?.signalDbm !== undefined) report.signalDbm = h.signalDbm;
       if (h?.registration) report.registration = h.registration;

@@ -61,7 +61,7 @@ export async function send(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     let task = await apiRequest<TaskView>(api, 'POST', `${queuePath}/send`, { to: v.to, msg: v.msg, ...(priority !== undefined && { priority }) });
     if (!v.json) io.out(`queued ${task._id} on ${api.server} (queue ${v.queue}, ${task.parts ?? 1} part${task.parts === 1 ? '' : 's'}): ${task.status}\n`);
-    if (v.wait) task = await follow(api, `${queuePath}/tasks/${encodeURIComponent(task._id)}`, task, Date.now() + timeoutS * 1000);
+    if (v.wait) task = await follow(api, `${queuePath}/tasks/${encodeURIComponent(task._id)}`, task, performance.now() + timeoutS * 1000);
     if (v.json) io.out(`${JSON.stringify(task, null, 2)}\n`);
     if (!v.wait) return 0;
     if (!v.json) io.out(`${task._id}: ${task.status}${task.error ? ` (${task.error})` : ''}\n`);
@@ -80,8 +80,8 @@ export async function send(argv: string[], io: CliIo = processIo): Promise<numbe
 async function follow(api: ApiClientOptions, path: string, first: TaskView, deadline: number): Promise<TaskView> {
   let task = first;
   let wait = 200;
-  while (!FINAL.has(task.status) && Date.now() < deadline) {
-    await delay(Math.min(wait, Math.max(deadline - Date.now(), 0)));
+  while (!FINAL.has(task.status) && performance.now() < deadline) {
+    await delay(Math.min(wait, Math.max(deadline - performance.now(), 0)));
     task = await apiRequest<TaskView>(api, 'GET', path);
     wait = Math.min(wait * 1.5, 2_000);
   }

@@ -3,6 +3,7 @@ import { KatarError } from '../errors.js';
 import type { QueueEvents } from '../queue/events.js';
 import type { QueueService } from '../queue/queue-service.js';
 import type { Task } from '../queue/task.js';
+import { parseIsoInstant } from './iso-instant.js';
 import { checkMessageText, normaliseNumber, type MessageRules } from './message-rules.js';
 
 /** A message as a producer submits it (validated here). */
@@ -34,11 +35,11 @@ export interface GatewayEvents extends QueueEvents {
 
 function parseInstant(value: unknown, field: string): Date | undefined {
   if (value === undefined || value === null) return undefined;
-  const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-  if (!d || Number.isNaN(d.getTime()) || (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
-    throw new KatarError('VALIDATION', `${field} must be an ISO 8601 date-time such as 2026-01-31T18:00:00Z`, { field });
+  const t = value instanceof Date ? value.getTime() : typeof value === 'string' ? parseIsoInstant(value) : undefined;
+  if (t === undefined || !Number.isFinite(t)) {
+    throw new KatarError('VALIDATION', `${field} must be an existing ISO 8601 date-time such as 2026-01-31T18:00:00Z`, { field });
   }
-  return d;
+  return new Date(t);
 }
 
 /**

@@ -1,13 +1,14 @@
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { Config, Role } from '../config.js';
-import { KatarError } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { Authenticator, type Principal } from './auth.js';
 import { errorBody, handleError } from './errors.js';
+import { registerJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
+import { installRequestGuards } from './request-guards.js';
 import { healthRoutes } from './routes/health.js';
 import { producerRoutes } from './routes/producer.js';
 import { workerRoutes } from './routes/worker.js';
@@ -27,8 +28,10 @@ declare module 'fastify' {
 /** What the HTTP adapter needs. */
 export interface AppDeps {
   gateway: Gateway;
-  config: Pick<Config, 'tokens' | 'bodyLimitBytes' | 'rateLimit'>;
+  config: Pick<Config, 'tokens' | 'bodyLimitBytes' | 'rateLimit' | 'requestTimeoutMs' | 'maxConnections'>;
   logger?: Logger;
+  /** The clock of the rate-limit windows (tests); the system clock by default. */
+  clock?: Clock;
 }
 
 /**
@@ -40,33 +43,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
+    // A request's headers and body must have arrived within requestTimeoutMs, else node
+    // answers 408 and closes the connection: a client trickling a body a byte at a time
+    // cannot hold a socket (and a file descriptor) for ever. Once a request has arrived
+    // the limit stops, so a long-poll (waitMs up to 120 s) is not cut. node checks the
+    // deadlines every connectionsCheckingInterval, so that is kept well below the limit.
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.requestTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 4))) },
     // Wrong types are errors, not silently converted; unknown fields are errors, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // One log line per request would cost more than the request at thousands per second;
     // latencies go to /metrics, errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // Beyond maxConnections node closes a new connection at once: slow or idle clients
+  // cannot take every file descriptor of the process.
+  app.server.maxConnections = config.maxConnections;
   const auth = new Authenticator(config.tokens);
   const metrics = new Metrics(gateway);
 
-  // katar clients may POST an empty body to poll; treat it as {} instead of an error.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new KatarError('VALIDATION', 'the body is not valid JSON'), undefined);
-    }
-  });
-
+  registerJsonBody(app);
   app.decorateRequest('principal', undefined as unknown as Principal);
-  app.addHook('onRequest', async (req) => {
-    const cfg = req.routeOptions.config;
-    if (cfg.public || !req.routeOptions.url) return;
-    req.principal = auth.require(req, cfg.roles ?? ['admin']);
-  });
+  installRequestGuards(app, auth, config.rateLimit, deps.clock);
   app.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -80,15 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(rateLimit, {
-    global: false,
-    hook: 'preHandler',
-    keyGenerator: (req) => (req.principal && req.principal.role !== 'anonymous' ? `token:${req.principal.name}` : `ip:${req.ip}`),
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests', message: `rate limit of ${ctx.max} requests per ${ctx.after} window exceeded; retry in ${ctx.after}` }),
-  });
-
   workerRoutes(app, gateway);
-  producerRoutes(app, gateway, { max: config.rateLimit.max, timeWindow: config.rateLimit.windowMs });
+  producerRoutes(app, gateway);
   healthRoutes(app, gateway, metrics);
   return app;
 }

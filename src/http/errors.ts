@@ -31,6 +31,19 @@ const STATUS_TEXT: Record<number, string> = {
   507: 'Insufficient Storage',
 };
 
+/**
+ * Refusals a client should retry later, with the default wait (ms) when the error does
+ * not carry `details.retryAfterMs` (or `retryAfterSeconds`), and for the 5xx ones the message the client sees: the
+ * store's own text may name paths and errno codes, which go to the log instead.
+ */
+const RETRY: Partial<Record<ErrorCode, { afterMs: number; message?: string }>> = {
+  RATE_LIMITED: { afterMs: 1000 },
+  QUEUE_FULL: { afterMs: 5000 },
+  STORAGE_FULL: { afterMs: 60_000, message: 'the gateway\'s disk is full: nothing was stored; retry later' },
+  STORE_UNAVAILABLE: { afterMs: 10_000, message: 'the gateway cannot write to its store right now: nothing was stored; retry later' },
+  SHUTTING_DOWN: { afterMs: 5000 },
+};
+
 /** The JSON error body of every 4xx/5xx answer. */
 export interface ErrorBody {
   error: string;
@@ -61,8 +74,18 @@ function fieldName(instancePath: string, missing?: string): string {
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isKatarError(err)) {
     const status = STATUS[err.code] ?? 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    const retry = RETRY[err.code];
     const field = typeof err.details?.field === 'string' ? err.details.field : undefined;
+    if (retry) {
+      const d = err.details ?? {};
+      const hinted = typeof d.retryAfterMs === 'number' ? d.retryAfterMs : typeof d.retryAfterSeconds === 'number' ? d.retryAfterSeconds * 1000 : undefined;
+      const ms = hinted !== undefined && hinted > 0 ? hinted : retry.afterMs;
+      reply.header('retry-after', String(Math.ceil(ms / 1000)));
+      // Not logged per request: on a full disk every send fails, and a log line each would
+      // flood the journal (on the same disk). The store logs when it stops and resumes.
+      return reply.status(status).send(errorBody(status, err.code, retry.message ?? err.message, field));
+    }
+    if (status >= 500) req.log.error({ err }, 'request failed');
     return reply.status(status).send(errorBody(status, err.code, status >= 500 ? 'internal error' : err.message, field));
   }
   if (err.validation) {

@@ -1,5 +1,6 @@
 import type { Gateway } from '../gateway/gateway.js';
 import { TASK_STATUSES } from '../queue/task.js';
+import { storeHealth } from './store-health.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -62,10 +63,19 @@ export class Metrics {
       out.push(`# HELP ${name} ${help[name]}`, `# TYPE ${name} counter`);
       for (const [k, v] of this.#counters) if (k.startsWith(`${name}{`)) out.push(`${k} ${v}`);
     }
+    // Status reports, counted where they are matched (src/queue/delivery-book.ts).
+    out.push('# HELP katar_delivery_reports_total Status reports matched to a sent part, by outcome.', '# TYPE katar_delivery_reports_total counter');
+    const reports = this.gateway.queue.queueNames.map((q) => [q, this.gateway.queue.deliveries.counts(q)] as const);
+    for (const [q, c] of reports) for (const o of ['delivered', 'pending', 'failed'] as const) out.push(`katar_delivery_reports_total${labels({ queue: q, outcome: o })} ${c[o]}`);
+    out.push('# HELP katar_delivery_reports_unmatched_total Status reports that matched no sent part within the hold time.', '# TYPE katar_delivery_reports_unmatched_total counter');
+    for (const [q, c] of reports) out.push(`katar_delivery_reports_unmatched_total${labels({ queue: q })} ${c.unmatched}`);
     out.push('# HELP katar_modem_up 1 when the modem is ready to send.', '# TYPE katar_modem_up gauge');
     for (const m of this.gateway.modems.values()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
     out.push('# HELP katar_modem_signal_dbm Received signal strength.', '# TYPE katar_modem_signal_dbm gauge');
     for (const m of this.gateway.modems.values()) if (m.signalDbm !== undefined) out.push(`katar_modem_signal_dbm${labels({ modem: m.name })} ${m.signalDbm}`);
+    const store = storeHealth(this.gateway);
+    out.push('# HELP katar_store_writable 1 when the store can write.', '# TYPE katar_store_writable gauge', `katar_store_writable ${store.writable ? 1 : 0}`);
+    if (store.freeBytes !== undefined) out.push('# HELP katar_store_free_bytes Free space of the data directory.', '# TYPE katar_store_free_bytes gauge', `katar_store_free_bytes ${store.freeBytes}`);
     out.push('# HELP katar_http_request_duration_seconds HTTP request latency.', '# TYPE katar_http_request_duration_seconds histogram');
     for (const [key, h] of this.#latency) {
       const inner = key.slice(1, -1);

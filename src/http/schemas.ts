@@ -6,9 +6,14 @@ export const errorSchema = {
   required: ['error', 'code', 'message'],
 } as const;
 
+/**
+ * A queue name from the URL. Not checked against the name pattern here: any name that is
+ * not configured (`constructor`, `toString`...) is answered 404 QUEUE_NOT_FOUND alike, by
+ * a lookup that never reaches Object.prototype.
+ */
 export const queueParams = {
   type: 'object',
-  properties: { queue: { type: 'string', pattern: '^[a-z0-9_-]{1,32}$' } },
+  properties: { queue: { type: 'string', minLength: 1, maxLength: 64, description: 'a configured queue name (1-32 of a-z 0-9 _ -)' } },
   required: ['queue'],
 } as const;
 
@@ -51,7 +56,36 @@ export const taskSchema = {
     attempts: { type: 'array', items: attemptSchema },
     delivery: {
       type: 'object',
-      properties: { status: { type: 'string' }, references: { type: 'array', items: { type: 'integer' } }, parts: { type: 'object', additionalProperties: { type: 'string' } }, reportStatus: { type: 'integer' }, updatedAt: { type: 'string' } },
+      properties: {
+        status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+        references: { type: 'array', items: { type: 'integer' } },
+        // One entry per part, in part order (docs/DELIVERY.md); tasks finished by
+        // versions before it carry a map reference -> status instead, shown as stored.
+        parts: {
+          anyOf: [
+            {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  reference: { type: 'integer' },
+                  modem: { type: 'string' },
+                  epoch: { type: 'integer' },
+                  sentAt: { type: 'string' },
+                  status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+                  reportStatus: { type: 'integer' },
+                  reason: { type: 'string' },
+                  reportedAt: { type: 'string' },
+                },
+              },
+            },
+            { type: 'object', additionalProperties: { type: 'string' } },
+          ],
+        },
+        reportStatus: { type: 'integer' },
+        reason: { type: 'string' },
+        updatedAt: { type: 'string' },
+      },
     },
   },
 } as const;

@@ -41,3 +41,25 @@ export function parseAti(lines: readonly string[]): { manufacturer: string; mode
   if (out.model === '') out.model = plain[1] ?? '';
   return out;
 }
+
+/** The IMSI in an `AT+CIMI` answer (`+CIMI: 262011234567890` on some firmware): 6-15 digits, else ''. */
+export function parseImsi(lines: readonly string[]): string {
+  for (const l of lines) {
+    const m = /^(?:\+CIMI\s*:\s*)?"?(\d{6,15})"?\s*$/i.exec(l.trim());
+    if (m) return m[1]!;
+  }
+  return '';
+}
+
+/**
+ * The ICCID in an `AT+CCID` / `AT+ICCID` / `AT+QCCID` / `AT^ICCID?` / `AT+CICCID` answer,
+ * with or without its label and quotes: 18-22 characters, digits and the F padding or a
+ * hex check digit some SIMs carry; else ''.
+ */
+export function parseIccid(lines: readonly string[]): string {
+  for (const l of lines) {
+    const m = /^(?:[+^$][A-Z]*CCID\s*:\s*)?"?([0-9A-F]{18,22})"?\s*$/i.exec(l.trim());
+    if (m) return m[1]!.toUpperCase();
+  }
+  return '';
+}

@@ -8,7 +8,7 @@ import { KatarError, isKatarError } from '../errors.js';
 import type { AtResponse } from './at/engine.js';
 import { selectDriver } from './driver.js';
 import type { ModemDriver } from './driver.js';
-import { parseAti, parseIdentAnswer, parseImei } from './identity.js';
+import { parseAti, parseIccid, parseIdentAnswer, parseImei, parseImsi } from './identity.js';
 import { parseSolicitedRegistration } from './network-status.js';
 import type { ModemIdentity } from './session-types.js';
 import { checkSim } from './session-sim.js';
@@ -83,6 +83,7 @@ export async function initialiseModem(host: InitHost): Promise<InitDone | (SimBl
 
   const sim = await checkSim(host, driver);
   if (sim.kind === 'blocked') return { ...sim, identity, driver };
+  await identifySubscriber(host, identity);
 
   await pduMode(host);
   const storage = await selectStorage(host, driver);
@@ -137,6 +138,26 @@ async function identify(host: InitHost): Promise<ModemIdentity> {
     identity.revision ||= ati.revision;
   }
   return identity;
+}
+
+/**
+ * Which SIM is in the modem: the IMSI (`AT+CIMI`, 27.007 §7.1), else the ICCID. Status
+ * reports are matched per modem by name and this, so a modem renumbered from ttyUSB2 to
+ * ttyUSB3 keeps its sends and a swapped SIM does not inherit them. The ICCID command is
+ * vendor-specific: `AT+CCID` (SIMCom SIM800, u-blox), `AT+QCCID` (Quectel), `AT^ICCID?`
+ * (Huawei), `AT+CICCID` (SIMCom SIM7600), `AT+ICCID` (Telit); the first that answers wins.
+ */
+async function identifySubscriber(host: InitHost, identity: ModemIdentity): Promise<void> {
+  identity.imsi = parseImsi((await host.tryCmd('AT+CIMI'))?.lines ?? []);
+  if (identity.imsi !== '') return;
+  for (const command of ['AT+CCID', 'AT+QCCID', 'AT^ICCID?', 'AT+CICCID', 'AT+ICCID']) {
+    const iccid = parseIccid((await host.tryCmd(command))?.lines ?? []);
+    if (iccid !== '') {
+      identity.iccid = iccid;
+      return;
+    }
+  }
+  host.log.warn({}, 'the modem tells neither IMSI nor ICCID: status reports are matched by modem name only');
 }
 
 /** `AT+CMGF=0`, retried: SIM800L refuses it until `SMS Ready` (Seeed GPRS_SIM900 #39). */

@@ -26,6 +26,10 @@ export interface ModemIdentity {
   model: string;
   revision: string;
   imei: string;
+  /** The SIM's IMSI (`AT+CIMI`), once the SIM is ready; '' when the modem would not tell. */
+  imsi?: string;
+  /** The SIM's ICCID (`AT+CCID` or a vendor variant), read when the IMSI is not available. */
+  iccid?: string;
 }
 
 /** One sample of the modem's health (every minute, and at start). */

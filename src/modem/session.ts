@@ -65,7 +65,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
       store,
       events: this,
       reconnectBackoff: backoff,
-      submitBusy: () => this.submitting > 0 || Date.now() - this.lastSubmitAt < 1_000,
+      submitBusy: () => this.submitting > 0 || performance.now() - this.lastSubmitAt < 1_000,
       requestInit,
     });
     const urcHost: UrcHost = { log, status, events: this, driver: () => this.runner.driver, receiveMemory: () => store.receiveMemory, requestInit };
@@ -149,7 +149,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
       return result;
     } finally {
       this.submitting--;
-      this.lastSubmitAt = Date.now();
+      this.lastSubmitAt = performance.now();
     }
   }
 

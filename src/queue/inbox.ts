@@ -1,10 +1,7 @@
 import { newId } from './ids.js';
 import type { IncomingSms } from './queue-types.js';
 import type { FileStore } from './store/file-store.js';
-import type { InboxEntry, Task } from './task.js';
-
-/** Status reports arrive within minutes: only the most recent sent tasks are searched. */
-const RECENT_TASKS = 2000;
+import type { InboxEntry } from './task.js';
 
 /**
  * Adds a received SMS to the store (durable at the next commit), unless its `dedupKey`
@@ -23,26 +20,4 @@ export async function storeIncoming(store: FileStore, queue: string, sms: Incomi
   if (sms.dedupKey !== undefined) entry.dedupKey = sms.dedupKey;
   store.addInbox(entry);
   return { entry, duplicate: false };
-}
-
-/**
- * Finds the recently sent task `match` selects and records the outcome of part `mr`
- * on it (durable at the next commit). The task is delivered once every part is, failed
- * as soon as one part failed. Undefined when no task matched.
- */
-export async function findDelivery(store: FileStore, queue: string, match: (t: Task) => boolean, mr: number, outcome: 'delivered' | 'failed' | 'pending', reportStatus: number): Promise<Task | undefined> {
-  let looked = 0;
-  for (const meta of store.history.newestFirst()) {
-    if (meta.queue !== queue || meta.status !== 'done') continue;
-    if (++looked > RECENT_TASKS) break;
-    const t = await store.readHistory(meta);
-    if (!t.delivery || !match(t)) continue;
-    const parts: Record<string, 'delivered' | 'failed' | 'pending'> = { ...(t.delivery.parts ?? {}), [String(mr)]: outcome };
-    const states = t.delivery.references.map((r) => parts[String(r)]);
-    const status = states.includes('failed') ? 'failed' : states.every((s) => s === 'delivered') ? 'delivered' : 'pending';
-    const next: Task = { ...t, delivery: { ...t.delivery, status, parts, reportStatus, updatedAt: new Date().toISOString() } };
-    store.finish(next);
-    return next;
-  }
-  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { QueueService } from './queue-service.js';
+import type { InboxMeta } from './store/file-store.js';
 import type { InboxEntry, Task, TaskStatus } from './task.js';
 
 /** A page of results and the cursor of the next page (absent on the last page). */
@@ -8,34 +9,66 @@ export interface Page<T> {
 }
 
 /**
- * Tasks of `queue`, oldest first, optionally of one status, after `cursor` (the `next`
- * of the previous page). Live tasks come from memory, finished ones from history.
+ * Entries one task listing looks at, at most. Unfiltered pages never get near it; a
+ * status filter that matches little of a huge queue returns a short (even empty) page
+ * with a `next` instead of walking the whole queue in one request. Each entry costs a
+ * live-map lookup (0.2-0.4 us on a loaded 2-core machine), so this bounds a request to
+ * about 2 ms of CPU however deep the queue.
  */
-export async function listTasks(q: QueueService, queue: string, opts: { status?: TaskStatus; limit: number; cursor?: number }): Promise<Page<Task>> {
+export const LIST_SCAN_LIMIT = 5_000;
+
+/**
+ * Tasks of `queue`, oldest first, optionally of one status, after `cursor` (the `next`
+ * of the previous page). Pages through the queue's seq-ordered index (never a copy or
+ * a sort of the queue); live tasks come from memory, finished ones from history.
+ * `next` is the seq of the page's last task, or of the last task looked at when the
+ * scan limit cut the page short.
+ */
+export async function listTasks(q: QueueService, queue: string, opts: { status?: TaskStatus; limit: number; cursor?: number; maxScan?: number }): Promise<Page<Task>> {
   q.settings(queue);
-  const after = opts.cursor ?? 0;
-  const want = (status: TaskStatus, seq: number): boolean => seq > after && (opts.status === undefined || status === opts.status);
-  const live = [...q.store.live.values()].filter((t) => t.queue === queue && want(t.status, t.seq)).map((t) => ({ seq: t.seq, live: t as Task | undefined, meta: undefined }));
-  const finished = [...q.store.history.values()].filter((m) => m.queue === queue && want(m.status, m.seq)).map((m) => ({ seq: m.seq, live: undefined, meta: m }));
-  const merged = [...live, ...finished].sort((a, b) => a.seq - b.seq);
-  const pageRows = merged.slice(0, opts.limit);
+  const { rows, next } = q.taskOrder.scan(queue, { after: opts.cursor ?? 0, status: opts.status, limit: opts.limit, maxScan: opts.maxScan ?? LIST_SCAN_LIMIT });
   const items: Task[] = [];
-  for (const row of pageRows) items.push(row.live ?? (await q.store.readHistory(row.meta!)));
+  for (const row of rows) items.push(row.live ?? (await q.store.readHistory(row.meta!)));
   const page: Page<Task> = { items };
-  if (merged.length > opts.limit && pageRows.length) page.next = String(pageRows[pageRows.length - 1]!.seq);
+  if (next !== undefined) page.next = String(next);
   return page;
 }
 
-/** Received SMS of `queue`, oldest first, after the cursor `since` or after an instant. */
+/** Index of the first entry with a seq greater than `seq` (the inbox is in seq order). */
+function firstInboxAfter(inbox: readonly InboxMeta[], seq: number): number {
+  let lo = 0;
+  let hi = inbox.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (inbox[mid]!.seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Received SMS of `queue`, oldest first, after the cursor `since` or after an instant.
+ * The inbox index is appended in seq order, so a binary search finds the cursor and
+ * the scan stops at the first match past `limit`.
+ */
 export async function listInbox(q: QueueService, queue: string, opts: { limit: number; afterSeq?: number; afterTime?: Date }): Promise<Page<InboxEntry>> {
   q.settings(queue);
-  const afterSeq = opts.afterSeq ?? 0;
+  const inbox = q.store.inbox;
   const afterTime = opts.afterTime?.toISOString();
-  const rows = q.store.inbox.filter((m) => m.queue === queue && m.seq > afterSeq && (afterTime === undefined || m.receivedAt > afterTime));
-  const pageRows = rows.slice(0, opts.limit);
+  const rows: InboxMeta[] = [];
+  let more = false;
+  for (let i = firstInboxAfter(inbox, opts.afterSeq ?? 0); i < inbox.length; i++) {
+    const m = inbox[i]!;
+    if (m.queue !== queue || (afterTime !== undefined && m.receivedAt <= afterTime)) continue;
+    if (rows.length === opts.limit) {
+      more = true;
+      break;
+    }
+    rows.push(m);
+  }
   const items: InboxEntry[] = [];
-  for (const m of pageRows) items.push(await q.store.readInbox(m));
+  for (const m of rows) items.push(await q.store.readInbox(m));
   const page: Page<InboxEntry> = { items };
-  if (rows.length > opts.limit && pageRows.length) page.next = String(pageRows[pageRows.length - 1]!.seq);
+  if (more) page.next = String(rows[rows.length - 1]!.seq);
   return page;
 }

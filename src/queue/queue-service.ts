@@ -1,19 +1,26 @@
 import { EventEmitter } from 'node:events';
+import { instant, systemClock, type Clock, type Instant } from '../clock.js';
 import { KatarError } from '../errors.js';
 import type { QueueEvents } from './events.js';
-import { Heap } from './heap.js';
 import { newId } from './ids.js';
-import { findDelivery, storeIncoming } from './inbox.js';
+import { LeaseBook } from './lease-book.js';
+import { DeliveryBook } from './delivery-book.js';
+import { storeIncoming } from './inbox.js';
 import { judgeReport } from './report-rules.js';
 import { ReadyIndex } from './ready-index.js';
+import { TaskOrderIndex } from './task-order-index.js';
 import { retryDelay, type QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
 import type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
 import { type Attempt, type InboxEntry, type Task, type TaskStatus } from './task.js';
 
-interface LeaseEntry {
-  id: string;
-  expires: number;
+/** Default most live (queued, paused, in progress) tasks: sized for a Raspberry Pi. */
+export const DEFAULT_MAX_LIVE_TASKS = 100_000;
+
+/** Store features the queue uses where the store has them. */
+interface StoreHooks {
+  onReload?(listener: () => void): void;
+  assertAcceptingNew?(): void;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -28,21 +35,36 @@ export type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './qu
  */
 export class QueueService extends EventEmitter<QueueEvents> {
   readonly store: FileStore;
-  readonly #settings: Record<string, QueueSettings>;
+  /** A Map, never a plain object: queue names come from URLs (`constructor`, `__proto__`). */
+  readonly #settings: Map<string, QueueSettings>;
   readonly #ready = new Map<string, ReadyIndex>();
-  readonly #leases = new Heap<LeaseEntry>((a, b) => a.expires < b.expires);
+  readonly #clock: Clock;
+  readonly #leases: LeaseBook;
+  readonly #maxLive: number;
   /** `${queue}\u0000${key}` -> task id, over live tasks and history. */
   readonly #idempotency = new Map<string, string>();
   readonly #historyCounts = new Map<string, Map<TaskStatus, number>>();
+  readonly #taskOrder: TaskOrderIndex;
   readonly #localPrefix: string;
+  /** Status reports: sent parts and the reports that matched them (docs/DELIVERY.md). */
+  readonly deliveries: DeliveryBook;
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(opts: QueueServiceOptions) {
     super();
     this.store = opts.store;
-    this.#settings = opts.queues;
+    this.#taskOrder = new TaskOrderIndex(opts.store);
+    this.#settings = new Map(Object.entries(opts.queues));
+    this.#clock = opts.clock ?? systemClock;
+    this.#leases = new LeaseBook(this.#clock);
+    this.#maxLive = opts.maxLiveTasks ?? DEFAULT_MAX_LIVE_TASKS;
     this.#localPrefix = opts.localWorkerPrefix ?? 'builtin:';
-    for (const q of Object.keys(opts.queues)) this.#ready.set(q, new ReadyIndex());
+    this.deliveries = new DeliveryBook(opts.store, (t) => this.emit('delivery', t), { clock: this.#clock });
+    for (const q of this.#settings.keys()) this.#ready.set(q, new ReadyIndex());
+  }
+
+  #now(): Instant {
+    return instant(this.#clock);
   }
 
   /**
@@ -53,6 +75,8 @@ export class QueueService extends EventEmitter<QueueEvents> {
   static async open(opts: QueueServiceOptions): Promise<QueueService> {
     const q = new QueueService(opts);
     await q.#recover();
+    // After a failed write the store reloads what is on disk; the indexes follow it.
+    (opts.store as StoreHooks).onReload?.(() => q.#index(q.#now()));
     const every = opts.sweepIntervalMs ?? 1000;
     if (every > 0) {
       q.#timer = setInterval(() => void q.sweep().catch((err: unknown) => q.emit('error', err as Error)), every);
@@ -63,34 +87,66 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   /** Names of the configured queues. */
   get queueNames(): string[] {
-    return Object.keys(this.#settings);
+    return [...this.#settings.keys()];
+  }
+
+  /** Every task of every queue in seq order, for paged listings (src/queue/queries.ts). */
+  get taskOrder(): TaskOrderIndex {
+    return this.#taskOrder;
   }
 
   /** The settings of `queue`, or QUEUE_NOT_FOUND. */
   settings(queue: string): QueueSettings {
-    const s = this.#settings[queue];
+    const s = this.#settings.get(queue);
     if (!s) throw new KatarError('QUEUE_NOT_FOUND', `queue "${queue}" not found`, { queue });
     return s;
   }
 
-  async #recover(): Promise<void> {
-    const now = Date.now();
+  /**
+   * Rebuilds every in-memory index from the store's tasks: at start, and whenever the
+   * store reloads after a failed write. Durations restart from now: a lease held by a
+   * remote worker gets its full length again (the process cannot know how much of it
+   * passed while it was down or how the clock moved), a backoff keeps what is left of
+   * it, capped at the queue's longest backoff.
+   */
+  #index(now: Instant): void {
+    for (const q of this.#settings.keys()) this.#ready.set(q, new ReadyIndex());
+    this.#leases.clear();
+    this.#idempotency.clear();
+    this.#historyCounts.clear();
+    this.#taskOrder.rebuild();
     for (const meta of this.store.history.values()) {
       if (meta.idempotencyKey !== undefined) this.#idempotency.set(`${meta.queue}\u0000${meta.idempotencyKey}`, meta._id);
       this.#countHistory(meta.queue, meta.status);
     }
+    for (const t of this.store.live.values()) {
+      const settings = this.#settings.get(t.queue);
+      if (!settings) continue; // a queue removed from the config: kept, untouched
+      if (t.idempotencyKey !== undefined) this.#idempotency.set(`${t.queue}\u0000${t.idempotencyKey}`, t._id);
+      if (t.status === 'queued') {
+        const left = t.notBefore ? Math.min(Date.parse(t.notBefore) - now.wall, settings.retry.maxDelayMs) : 0;
+        this.#ready.get(t.queue)!.add(t, now, left > 0 ? now.mono + left : undefined);
+      }
+      if (t.status === 'in progress' && t.lease) this.#leases.arm(t._id, leaseLength(t, settings));
+    }
+  }
+
+  /**
+   * Indexes the loaded store and recovers what a crash left: tasks held by this
+   * process's built-in workers go back to the queue, or fail as "outcome unknown" when
+   * the modem may already have sent them.
+   */
+  async #recover(): Promise<void> {
+    const now = this.#now();
+    this.#index(now);
     const recovered: Array<[Task, TaskStatus]> = [];
     for (const t of [...this.store.live.values()]) {
-      if (!this.#settings[t.queue]) continue; // a queue removed from the config: kept, untouched
-      if (t.idempotencyKey !== undefined) this.#idempotency.set(`${t.queue}\u0000${t.idempotencyKey}`, t._id);
+      if (!this.#settings.has(t.queue)) continue;
       if (t.status === 'in progress' && t.lease?.worker.startsWith(this.#localPrefix)) {
         const why = t.lease.submitting ? 'gateway stopped while the modem was sending' : 'gateway stopped before sending';
         const next = t.lease.submitting ? this.#unknownOutcome(t, now, why) : this.#endAttempt(t, now, 'expired', why, 'queued');
         recovered.push([next, t.status]);
-        continue;
       }
-      if (t.status === 'queued') this.#ready.get(t.queue)!.add(t, now);
-      if (t.status === 'in progress' && t.lease) this.#leases.push({ id: t._id, expires: Date.parse(t.lease.expiresAt) });
     }
     if (recovered.length) await this.store.commit();
     for (const [t, from] of recovered) this.#emitStatus(t, from);
@@ -99,7 +155,11 @@ export class QueueService extends EventEmitter<QueueEvents> {
   /** Adds tasks in one durable write. An idempotency key seen before returns the first task. */
   async add(queue: string, items: NewTask[]): Promise<Array<{ task: Task; created: boolean }>> {
     this.settings(queue);
-    const now = Date.now();
+    (this.store as StoreHooks).assertAcceptingNew?.();
+    if (this.store.live.size + items.length > this.#maxLive) {
+      throw new KatarError('QUEUE_FULL', `the queue holds ${this.store.live.size} unsent tasks, the most it takes is ${this.#maxLive} (maxLiveTasks); retry later`, { retryAfterSeconds: 30, limit: this.#maxLive });
+    }
+    const now = this.#now();
     const out: Array<{ task: Task; created: boolean }> = [];
     for (const item of items) {
       const key = item.idempotencyKey !== undefined ? `${queue}\u0000${item.idempotencyKey}` : undefined;
@@ -112,21 +172,22 @@ export class QueueService extends EventEmitter<QueueEvents> {
         }
       }
       const task: Task = {
-        _id: newId(now),
+        _id: newId(now.wall),
         queue,
         seq: ++this.store.maxSeq,
         data: { to: item.data.to, msg: item.data.msg },
         status: item.paused ? 'paused' : 'queued',
         priority: item.priority ?? 0,
         parts: item.parts,
-        createdAt: iso(now),
-        updatedAt: iso(now),
+        createdAt: iso(now.wall),
+        updatedAt: iso(now.wall),
         attempts: [],
       };
       if (item.sendAt) task.sendAt = item.sendAt.toISOString();
       if (item.validUntil) task.validUntil = item.validUntil.toISOString();
       if (item.idempotencyKey !== undefined) task.idempotencyKey = item.idempotencyKey;
       this.#putLive(task);
+      this.#taskOrder.append(task);
       if (key) this.#idempotency.set(key, task._id);
       if (task.status === 'queued') this.#ready.get(queue)!.add(task, now);
       out.push({ task, created: true });
@@ -162,23 +223,23 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   #take(queue: string, worker: string, max: number, leaseMs?: number): { taken: Task[]; changed: Array<[Task, TaskStatus]> } {
     const settings = this.settings(queue);
-    const now = Date.now();
+    const now = this.#now();
     const changed = this.#expireLeases(now);
     const index = this.#ready.get(queue)!;
     const taken: Task[] = [];
     while (taken.length < max) {
       const t = index.take(now, (id) => this.store.live.get(id));
       if (!t) break;
-      if (t.validUntil && Date.parse(t.validUntil) <= now) {
+      if (t.validUntil && Date.parse(t.validUntil) <= now.wall) {
         changed.push([this.#finish({ ...t, error: 'expired: validUntil passed before it could be sent' }, 'failed', now), t.status]);
         continue;
       }
-      const expires = now + (leaseMs ?? settings.leaseMs);
-      const attempt: Attempt = { n: t.attempts.length + 1, worker, startedAt: iso(now) };
-      const next: Task = { ...t, status: 'in progress', updatedAt: iso(now), lease: { worker, expiresAt: iso(expires) }, attempts: [...t.attempts, attempt] };
+      const ms = leaseMs ?? settings.leaseMs;
+      const attempt: Attempt = { n: t.attempts.length + 1, worker, startedAt: iso(now.wall) };
+      const next: Task = { ...t, status: 'in progress', updatedAt: iso(now.wall), lease: { worker, expiresAt: iso(now.wall + ms) }, attempts: [...t.attempts, attempt] };
       delete next.notBefore;
       this.#putLive(next);
-      this.#leases.push({ id: next._id, expires });
+      this.#leases.arm(next._id, ms);
       taken.push(next);
       changed.push([next, t.status]);
     }
@@ -200,7 +261,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   /** Validates every report, then applies them in memory (durable at the next commit). */
   async #applyReports(queue: string, worker: string, reports: TaskReport[]): Promise<Array<[Task, TaskStatus]>> {
     this.settings(queue);
-    const now = Date.now();
+    const now = this.#now();
     const plans: Array<{ task: Task; report: TaskReport }> = [];
     for (const [i, r] of reports.entries()) {
       const found = this.store.live.get(r._id);
@@ -212,58 +273,62 @@ export class QueueService extends EventEmitter<QueueEvents> {
     return plans.map(({ task, report }) => [this.#applyReport(task, report, now), task.status]);
   }
 
-  #applyReport(t: Task, r: TaskReport, now: number): Task {
-    let base = t;
-    if (r.references) base = { ...t, delivery: { status: 'pending', references: r.references, updatedAt: iso(now) } };
-    if (r.references && !r.awaitingReport) delete base.delivery;
+  #applyReport(t: Task, r: TaskReport, now: Instant): Task {
+    // Each part's delivery was recorded as the modem took it (delivery-book.ts): kept as is.
+    const base = t;
     if (r.status === 'done') return this.#endAttempt(base, now, 'done', undefined, 'done');
     if (r.status === 'unknown') return this.#unknownOutcome(base, now, r.error ?? 'no answer from the modem after the message was handed to it');
     return this.#failAttempt(base, now, r.error!);
   }
 
   /** A failed attempt: retried with backoff until maxAttempts, then failed for good. */
-  #failAttempt(t: Task, now: number, error: string, outcome: 'failed' | 'unknown' = 'failed'): Task {
-    const settings = this.#settings[t.queue]!;
+  #failAttempt(t: Task, now: Instant, error: string, outcome: 'failed' | 'unknown' = 'failed'): Task {
+    const settings = this.#settings.get(t.queue)!;
     return this.#endAttempt(t, now, outcome, error, t.attempts.length >= settings.maxAttempts ? 'failed' : 'queued');
   }
 
   /** The modem may or may not have sent it: failed for good, unless the config allows a resend. */
-  #unknownOutcome(t: Task, now: number, why: string): Task {
+  #unknownOutcome(t: Task, now: Instant, why: string): Task {
     const error = why.startsWith('outcome unknown') ? why : `outcome unknown: ${why}`;
-    if (this.#settings[t.queue]?.resendOnUnknownOutcome) return this.#failAttempt(t, now, error, 'unknown');
+    if (this.#settings.get(t.queue)?.resendOnUnknownOutcome) return this.#failAttempt(t, now, error, 'unknown');
     return this.#endAttempt(t, now, 'unknown', error, 'failed');
   }
 
   /** Closes the current attempt and moves the task to `status`, durably (at the next commit). */
-  #endAttempt(t: Task, now: number, outcome: Attempt['outcome'], error: string | undefined, status: TaskStatus): Task {
+  #endAttempt(t: Task, now: Instant, outcome: Attempt['outcome'], error: string | undefined, status: TaskStatus): Task {
     const attempts = t.attempts.slice();
     const last = attempts[attempts.length - 1];
+    this.#leases.disarm(t._id);
     if (last && !last.outcome) {
-      const closed: Attempt = { ...last, endedAt: iso(now), outcome };
+      const closed: Attempt = { ...last, endedAt: iso(now.wall), outcome };
       if (error !== undefined) closed.error = error;
       attempts[attempts.length - 1] = closed;
     } else if (last && error !== undefined) {
       attempts[attempts.length - 1] = { ...last, error };
     }
-    const next: Task = { ...t, attempts, updatedAt: iso(now) };
+    const next: Task = { ...t, attempts, updatedAt: iso(now.wall) };
     delete next.lease;
     if (error !== undefined) next.error = error;
     if (status === 'queued') {
       const failures = attempts.filter((a) => a.outcome === 'failed' || a.outcome === 'unknown').length;
-      if (outcome === 'failed' || outcome === 'unknown') next.notBefore = iso(now + retryDelay(this.#settings[t.queue]!, failures));
+      // The backoff is a duration on the monotonic clock; notBefore is what people read.
+      const backoff = outcome === 'failed' || outcome === 'unknown' ? retryDelay(this.#settings.get(t.queue)!, failures) : 0;
+      if (backoff > 0) next.notBefore = iso(now.wall + backoff);
       next.status = 'queued';
       this.#putLive(next);
-      this.#ready.get(t.queue)!.add(next, now);
+      this.#ready.get(t.queue)!.add(next, now, backoff > 0 ? now.mono + backoff : undefined);
       return next;
     }
     if (status === 'done') delete next.error;
     return this.#finish(next, status, now);
   }
 
-  #finish(t: Task, status: TaskStatus, now: number): Task {
-    const done: Task = { ...t, status, updatedAt: iso(now), finishedAt: iso(now) };
+  #finish(t: Task, status: TaskStatus, now: Instant): Task {
+    const done: Task = { ...t, status, updatedAt: iso(now.wall), finishedAt: iso(now.wall) };
     delete done.lease;
     delete done.notBefore;
+    this.#leases.disarm(done._id);
+    this.#ready.get(done.queue)?.forget(done._id);
     this.store.live.delete(done._id);
     this.store.finish(done);
     this.#countHistory(done.queue, status);
@@ -293,10 +358,12 @@ export class QueueService extends EventEmitter<QueueEvents> {
     const t = this.store.live.get(id);
     if (!t || t.queue !== queue || t.status !== 'in progress' || t.lease?.worker !== worker) return;
     const attempts = t.attempts.slice(0, -1);
-    const next: Task = { ...t, status: 'queued', attempts, updatedAt: iso(Date.now()), error: why };
+    const now = this.#now();
+    const next: Task = { ...t, status: 'queued', attempts, updatedAt: iso(now.wall), error: why };
     delete next.lease;
+    this.#leases.disarm(id);
     this.#putLive(next);
-    this.#ready.get(queue)!.add(next, Date.now());
+    this.#ready.get(queue)!.add(next, now);
     await this.store.commit();
     this.#emitStatus(next, 'in progress');
   }
@@ -325,28 +392,16 @@ export class QueueService extends EventEmitter<QueueEvents> {
       throw new KatarError('TASK_NOT_FOUND', `task ${id} not found in queue "${queue}"`, { id });
     }
     if (!from.includes(t.status)) throw new KatarError('TASK_CONFLICT', `task ${id} is ${t.status}; only ${from.join(' or ')} tasks can become ${to}`, { id, status: t.status });
-    const now = Date.now();
+    const now = this.#now();
     let next: Task;
     if (to === 'cancelled') next = this.#finish(t, 'cancelled', now);
     else {
-      next = { ...t, status: to, updatedAt: iso(now) };
+      next = { ...t, status: to, updatedAt: iso(now.wall) };
       this.#putLive(next);
       if (to === 'queued') this.#ready.get(queue)!.add(next, now);
     }
     await this.store.commit();
     this.#emitStatus(next, t.status);
-    return next;
-  }
-
-  /**
-   * Records a status report (TP-ST `reportStatus`) for part reference `mr` of the task
-   * `match` selects among recently sent ones. Returns the task when one matched.
-   */
-  async recordDelivery(queue: string, match: (t: Task) => boolean, mr: number, outcome: 'delivered' | 'failed' | 'pending', reportStatus: number): Promise<Task | undefined> {
-    const next = await findDelivery(this.store, queue, match, mr, outcome, reportStatus);
-    if (!next) return undefined;
-    await this.store.commit();
-    this.emit('delivery', next);
     return next;
   }
 
@@ -362,10 +417,11 @@ export class QueueService extends EventEmitter<QueueEvents> {
   }
 
   /** Expires leases and validity that have run out; called by a timer and before each lease. */
-  async sweep(now = Date.now()): Promise<void> {
+  async sweep(): Promise<void> {
+    const now = this.#now();
     const changed = this.#expireLeases(now);
     for (const t of [...this.store.live.values()]) {
-      if ((t.status === 'queued' || t.status === 'paused') && t.validUntil && Date.parse(t.validUntil) <= now && this.#settings[t.queue]) {
+      if ((t.status === 'queued' || t.status === 'paused') && t.validUntil && Date.parse(t.validUntil) <= now.wall && this.#settings.has(t.queue)) {
         changed.push([this.#finish({ ...t, error: 'expired: validUntil passed before it could be sent' }, 'failed', now), t.status]);
       }
     }
@@ -374,13 +430,12 @@ export class QueueService extends EventEmitter<QueueEvents> {
     for (const [t, from] of changed) this.#emitStatus(t, from);
   }
 
-  #expireLeases(now: number): Array<[Task, TaskStatus]> {
+  #expireLeases(now: Instant): Array<[Task, TaskStatus]> {
     const changed: Array<[Task, TaskStatus]> = [];
-    for (let e = this.#leases.peek(); e && e.expires <= now; e = this.#leases.peek()) {
-      this.#leases.pop();
-      const t = this.store.live.get(e.id);
-      if (!t || t.status !== 'in progress' || !t.lease || Date.parse(t.lease.expiresAt) !== e.expires) continue;
-      const settings = this.#settings[t.queue]!;
+    for (const id of this.#leases.takeExpired()) {
+      const t = this.store.live.get(id);
+      if (!t || t.status !== 'in progress' || !t.lease) continue;
+      const settings = this.#settings.get(t.queue)!;
       let next: Task;
       if (t.lease.submitting) next = this.#unknownOutcome(t, now, 'lease ended while the modem was sending');
       else if (t.attempts.length >= settings.maxAttempts) next = this.#endAttempt(t, now, 'expired', `lease expired ${t.attempts.length} times without a report`, 'failed');
@@ -396,8 +451,8 @@ export class QueueService extends EventEmitter<QueueEvents> {
    */
   waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
-      const due = this.nextDue(queue);
-      const wait = due !== undefined ? Math.min(ms, Math.max(0, due - Date.now())) : ms;
+      const due = this.msUntilDue(queue);
+      const wait = due !== undefined ? Math.min(ms, due) : ms;
       const done = (): void => {
         clearTimeout(timer);
         this.off('queued', onQueued);
@@ -415,12 +470,12 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   /** Priority of the task the next lease of `queue` would hand out, if any. */
   nextPriority(queue: string): number | undefined {
-    return this.#ready.get(queue)?.peekPriority(Date.now(), (id) => this.store.live.get(id));
+    return this.#ready.get(queue)?.peekPriority(this.#now(), (id) => this.store.live.get(id));
   }
 
-  /** The next instant a scheduled or backed-off task of `queue` becomes due. */
-  nextDue(queue: string): number | undefined {
-    return this.#ready.get(queue)?.nextDue();
+  /** Milliseconds until a scheduled or backed-off task of `queue` may become due. */
+  msUntilDue(queue: string): number | undefined {
+    return this.#ready.get(queue)?.msUntilDue(this.#now());
   }
 
   async #readFinished(id: string): Promise<Task | undefined> {
@@ -444,9 +499,15 @@ export class QueueService extends EventEmitter<QueueEvents> {
     return c;
   }
 
+  /** Milliseconds left on the lease of task `id`, when it is leased. */
+  leaseRemainingMs(id: string): number | undefined {
+    return this.#leases.remainingMs(id);
+  }
+
   /** Rebuilds the finished-task counters (after retention removed history). */
   recountHistory(): void {
     this.#historyCounts.clear();
+    this.#taskOrder.rebuild();
     for (const m of this.store.history.values()) this.#countHistory(m.queue, m.status);
   }
 
@@ -470,7 +531,18 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   /** Stops the sweep timer; the store is closed by its owner. */
   close(): void {
+    this.deliveries.close();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/**
+ * The length of the lease a task was given: both ends were read off the wall clock in
+ * the same instant, so their difference holds whatever the clock did since.
+ */
+function leaseLength(t: Task, settings: QueueSettings): number {
+  const started = Date.parse(t.attempts[t.attempts.length - 1]?.startedAt ?? '');
+  const ms = Date.parse(t.lease?.expiresAt ?? '') - started;
+  return Number.isFinite(ms) && ms > 0 ? ms : settings.leaseMs;
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { FileStore } from './store/file-store.js';
 import type { QueueSettings } from './settings.js';
 import type { SmsData } from './task.js';
@@ -44,4 +45,8 @@ export interface QueueServiceOptions {
   localWorkerPrefix?: string;
   /** Milliseconds between sweeps of expired leases and validity (0: no timer, tests call sweep()). */
   sweepIntervalMs?: number;
+  /** Wall and monotonic clocks (tests inject their own). */
+  clock?: Clock;
+  /** Most live tasks (queued, paused, in progress); beyond it `add` fails with QUEUE_FULL. */
+  maxLiveTasks?: number;
 }

@@ -46,15 +46,43 @@ export interface Lease {
   submitting?: boolean;
 }
 
+/** Where one part (or the whole message) stands according to the network's status reports. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/**
+ * One sent part and what its status reports said (docs/DELIVERY.md). Recorded the moment
+ * the modem answered `+CMGS: <mr>`, so that a report can match it from then on.
+ */
+export interface DeliveryPart {
+  /** TP-MR the modem gave this part (`+CMGS: <mr>`), 0-255. */
+  reference: number;
+  /** The sending modem: `<modem name>:<IMSI>` (or ICCID, or IMEI), stable across restarts and renumbered ttyUSB. */
+  modem: string;
+  /** The modem's reference epoch: counts up each time its TP-MR counter was seen to restart (a power cycle). */
+  epoch: number;
+  /** When the modem took the part (wall clock, for people). */
+  sentAt: string;
+  status: DeliveryStatus;
+  /** TP-ST of the latest status report for this part (TS 23.040 §9.2.3.15). */
+  reportStatus?: number;
+  /** The latest report in words ("validity period expired"). */
+  reason?: string;
+  /** When the latest status report for this part arrived. */
+  reportedAt?: string;
+}
+
 /** Delivery as told by the network's status reports (built-in worker only). */
 export interface Delivery {
-  status: 'pending' | 'delivered' | 'failed';
+  /** `delivered` once every part is, `failed` as soon as one part failed for good, else `pending`. */
+  status: DeliveryStatus;
   /** Message references (+CMGS: <mr>) of the parts, in part order. */
   references: number[];
-  /** Outcome per part reference, as the status reports came in. */
-  parts?: Record<string, 'delivered' | 'failed' | 'pending'>;
-  /** TP-ST of the last status report, when one arrived. */
+  /** Each part, in part order. */
+  parts: DeliveryPart[];
+  /** TP-ST of the latest status report, when one arrived. */
   reportStatus?: number;
+  /** Why the task is failed or still pending, when a report said so. */
+  reason?: string;
   updatedAt: string;
 }
 

@@ -100,7 +100,7 @@ export class SystemdNotifier {
 
   #schedule(): void {
     if (this.#statusTimer || this.#statusInFlight || this.#pending === undefined) return;
-    const wait = this.#lastAt + this.#interval - Date.now();
+    const wait = this.#lastAt + this.#interval - performance.now();
     if (wait > 0) {
       this.#statusTimer = setTimeout(() => {
         this.#statusTimer = undefined;
@@ -119,7 +119,7 @@ export class SystemdNotifier {
     }
     if (text === this.#lastText) return;
     this.#lastText = text;
-    this.#lastAt = Date.now();
+    this.#lastAt = performance.now();
     this.#statusInFlight = true;
     void this.#run('STATUS', () => this.#transport.status(text)).then(() => {
       this.#statusInFlight = false;

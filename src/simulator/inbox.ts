@@ -64,16 +64,21 @@ export function receiveIncoming(ctx: SimContext, sms: IncomingSms): StoredMessag
   return stored;
 }
 
+/** A fixed delay, or one drawn from [min, max] with the modem's seeded PRNG (same seed, same delays). */
+function reportDelay(d: number | [number, number], modem: SimContext['modem']): number {
+  return typeof d === 'number' ? d : d[0] + Math.floor(modem.draw() * (d[1] - d[0] + 1));
+}
+
 /**
  * After a submit with TP-SRR: a status report with the same MR, `deliveryReportDelayMs`
  * later, as `+CDS: <len>` + PDU (ds=1) or stored in SR + `+CDSI: "SR",<i>` (ds=2).
  */
-export function scheduleStatusReport(ctx: SimContext, sent: SentSms): void {
+export function scheduleStatusReport(ctx: SimContext, sent: SentSms, forced?: number, forcedDelayMs?: number): void {
   const modem = ctx.modem;
-  const outcome = modem.options.deliveryReports;
+  const outcome = forced ?? modem.options.deliveryReports;
   if (!sent.statusReportRequested || outcome === 'none') return;
-  ctx.schedule(modem.options.deliveryReportDelayMs, () => {
-    const status = outcome === 'delivered' ? 0 : FAILED_STATUS;
+  ctx.schedule(forcedDelayMs ?? reportDelay(modem.options.deliveryReportDelayMs, modem), () => {
+    const status = typeof outcome === 'number' ? outcome : outcome === 'delivered' ? 0 : FAILED_STATUS;
     const dischargeTime = modem.options.clock();
     const pdu = encodeStatusReport({
       messageReference: sent.mr,

@@ -9,8 +9,8 @@ export interface ResolvedOptions {
   simBusyMs: number;
   storageCapacity: number;
   indexBase: 0 | 1;
-  deliveryReports: 'delivered' | 'failed' | 'none';
-  deliveryReportDelayMs: number;
+  deliveryReports: 'delivered' | 'failed' | 'none' | number;
+  deliveryReportDelayMs: number | [number, number];
   ownNumber: string | undefined;
   network: NetworkState;
   rssi: number;
@@ -30,6 +30,10 @@ export interface SimCard {
   pukRequired: boolean;
   smsc: string;
   fault: 'none' | 'absent' | 'failure';
+  /** IMSI (`AT+CIMI`); '' makes the modem refuse AT+CIMI. */
+  imsi: string;
+  /** ICCID (`AT+CCID` or the personality's variant). */
+  iccid: string;
 }
 
 /** Applies defaults to the options and resolves the personality and quirks. */
@@ -47,7 +51,7 @@ export function resolveOptions(o: SimModemOptions): { options: ResolvedOptions; 
     ownNumber: o.ownNumber,
     network: o.network ?? 'registered',
     rssi: o.rssi ?? 20,
-    clock: o.clock ?? (() => new Date()),
+    clock: o.clock ?? serviceCentreNow,
     splitMax: split === true ? 7 : split ? split.max : 0,
     seed: o.seed ?? 1,
     periodicUrcs: o.periodicUrcs ?? true,
@@ -66,7 +70,7 @@ export function resolveOptions(o: SimModemOptions): { options: ResolvedOptions; 
     ...personality.quirks,
     ...o.quirks,
   };
-  const card: SimCard = { pin: o.pin, puk: o.puk ?? '12345678', pinFailures: 0, pukRequired: false, smsc: o.smsc ?? '+31624000000', fault: 'none' };
+  const card: SimCard = { pin: o.pin, puk: o.puk ?? '12345678', pinFailures: 0, pukRequired: false, smsc: o.smsc ?? '+31624000000', fault: 'none', ...subscriberOf(o) };
   return { options, personality, quirks, card };
 }
 
@@ -90,4 +94,29 @@ export function defaultSettings(p: Personality): SimSettings {
   };
   p.adjustSettings?.(s);
   return s;
+}
+
+/** Earliest and latest instants a TS 23.040 time stamp (two-digit year) can carry. */
+const SCTS_FIRST = Date.UTC(1990, 0, 2);
+const SCTS_LAST = Date.UTC(2089, 11, 30);
+
+/**
+ * The simulated service centre's clock. A real SMSC keeps network time whatever the
+ * Pi's clock says; the simulator borrows the host clock, which on a Pi without RTC may
+ * read 1970. Its time stamps are kept within what the PDU can encode instead of failing.
+ */
+export function serviceCentreNow(): Date {
+  return new Date(Math.min(Math.max(Date.now(), SCTS_FIRST), SCTS_LAST));
+}
+
+/**
+ * The SIM's IMSI and ICCID: as given, else derived from the modem's name, so that two
+ * simulated modems of one gateway carry different SIMs and the same name the same SIM.
+ * MCC 001 / MNC 01 is the test network of ITU-T E.212; ICCID prefix 89 is telecom.
+ */
+function subscriberOf(o: SimModemOptions): { imsi: string; iccid: string } {
+  let h = 2166136261;
+  for (const ch of o.name ?? 'sim') h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  const digits = String(h).padStart(10, '0').slice(-10);
+  return { imsi: o.imsi ?? `00101${digits}`, iccid: o.iccid ?? `890010100${digits}F` };
 }

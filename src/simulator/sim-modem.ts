@@ -68,6 +68,8 @@ export class SimulatedModem extends EventEmitter {
   private readonly behaviours: BehaviourRegistry;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly random: () => number;
+  /** A PRNG of its own for timings, so that drawing a delay never changes the output chunking. */
+  private readonly timingRandom: () => number;
   private current: SimLink | undefined;
   private epoch = 0;
   private mr = 0;
@@ -89,6 +91,7 @@ export class SimulatedModem extends EventEmitter {
     this.network = this.options.network;
     this.rssi = this.options.rssi;
     this.random = seededRandom(this.options.seed);
+    this.timingRandom = seededRandom(this.options.seed + 1);
     this.bootPending = this.options.bootOnFirstLink;
     this.behaviours = new BehaviourRegistry(this.personality, defaultBehaviours());
     this.ctx = new ModemContext(this, (line) => this.urc(line), (ms, fn) => this.schedule(ms, fn));
@@ -109,7 +112,7 @@ export class SimulatedModem extends EventEmitter {
   link(): ModemPort {
     if (!this.plugged) throw new KatarError('MODEM_CLOSED', `sim:${this.options.name} is unplugged`);
     void this.current?.close();
-    const link = new SimLink(`sim:${this.options.name}`, (buf) => this.interpreter.receive(buf), (l) => {
+    const link = new SimLink(`sim:${this.options.name}`, (buf) => this.contain(() => this.interpreter.receive(buf)), (l) => {
       if (this.current === l) this.current = undefined;
     });
     this.current = link;
@@ -184,6 +187,16 @@ export class SimulatedModem extends EventEmitter {
     while (!m.full) for (const s of receiveIncoming(this.ctx, { from: '+15550000000', text: 'filler' })) s.stat = 1;
     this.settings.cnmi = cnmi;
     this.settings.cpms = cpms;
+  }
+
+  /**
+   * The network sends a status report for reference `mr` to `to` now (or after `delayMs`),
+   * routed per AT+CNMI like the automatic ones: for reports of messages sent before a
+   * restart, or with a TP-ST of the test's choosing.
+   */
+  injectStatusReport(report: { mr: number; to: string; status: number; delayMs?: number }): void {
+    const sent = { mr: report.mr, to: report.to, text: '', statusReportRequested: true, at: this.options.clock() };
+    scheduleStatusReport(this.ctx, sent, report.status, report.delayMs ?? 0);
   }
 
   /** Emits a URC now. */
@@ -270,6 +283,11 @@ export class SimulatedModem extends EventEmitter {
     scheduleStatusReport(this.ctx, sms);
   }
 
+  /** A number in [0, 1) from the modem's seeded timing PRNG (report delays). */
+  draw(): number {
+    return this.timingRandom();
+  }
+
   /** True while registered (home or roaming). */
   isRegistered(): boolean {
     return isRegistered(this.effectiveNetwork());
@@ -279,6 +297,9 @@ export class SimulatedModem extends EventEmitter {
 
   private powerCycle(): void {
     this.epoch++;
+    // TP-MR lives in RAM on many modems: after a power cycle it counts from 0 again, so
+    // references of messages sent before the cycle are handed out a second time.
+    this.mr = 0;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.interpreter.reset();
@@ -304,7 +325,7 @@ export class SimulatedModem extends EventEmitter {
   private schedule(ms: number, fn: () => void): void {
     const epoch = this.epoch;
     const run = (): void => {
-      if (epoch === this.epoch) fn();
+      if (epoch === this.epoch) this.contain(fn);
     };
     if (ms <= 0) return queueMicrotask(run);
     const t = setTimeout(() => {
@@ -312,6 +333,23 @@ export class SimulatedModem extends EventEmitter {
       run();
     }, ms);
     this.timers.add(t);
+  }
+
+  /**
+   * Runs a piece of the simulated modem so that its bug never takes the gateway down:
+   * the simulator shares the gateway's process (`npm start`), so an exception here would
+   * otherwise kill it on every start. The fault is announced as `fault`, and the host
+   * sees ERROR, as a confused real modem would answer.
+   */
+  private contain(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      // Whatever command was running is abandoned, as a modem that reset its parser would.
+      this.interpreter.reset();
+      this.emit('fault', err as Error);
+      this.output('\r\nERROR\r\n');
+    }
   }
 
   private urc(line: string): void {

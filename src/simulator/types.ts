@@ -47,9 +47,10 @@ export interface SimModemOptions {
   storageCapacity?: number;
   /** First storage index; default from the personality (Huawei 0, others 1). */
   indexBase?: 0 | 1;
-  /** Outcome of status reports for submits with TP-SRR set; default 'delivered'. */
-  deliveryReports?: 'delivered' | 'failed' | 'none';
-  deliveryReportDelayMs?: number;
+  /** Outcome of status reports for submits with TP-SRR set, or the TP-ST to report; default 'delivered'. */
+  deliveryReports?: 'delivered' | 'failed' | 'none' | number;
+  /** Time from `+CMGS` to the status report: fixed, or drawn from [min, max] (seeded). Default 0. */
+  deliveryReportDelayMs?: number | [number, number];
   /** Answer to `AT+CNUM`. */
   ownNumber?: string;
   /** SMSC stored on the SIM; '' = none (`+CMS ERROR: 330`). Default `+31624000000`. */
@@ -68,8 +69,12 @@ export interface SimModemOptions {
   /** Emit the boot URCs on the very first link() too (default: modem booted long ago). */
   bootOnFirstLink?: boolean;
   quirks?: Partial<SimQuirks>;
-  /** Used in the link's `path` (`sim:<name>`). */
+  /** Used in the link's `path` (`sim:<name>`); also seeds the default IMSI and ICCID. */
   name?: string;
+  /** The SIM's IMSI; '' makes AT+CIMI fail (the gateway then reads the ICCID). */
+  imsi?: string;
+  /** The SIM's ICCID. */
+  iccid?: string;
 }
 
 /** Volatile settings; lost on reboot/replug (modems.md 1.13). */

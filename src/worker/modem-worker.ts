@@ -1,6 +1,7 @@
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session-types.js';
+import type { DeliveryBook, StatusReportIn } from '../queue/delivery-book.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import { SendLoop } from './send-loop.js';
 import { LocalQueue, type InboxSink, type WorkSource } from './work-source.js';
@@ -40,6 +41,7 @@ export class ModemWorker {
     this.name = o.name;
     const logger = o.logger.child({ module: 'worker', modem: o.name });
     const source = o.source ?? new LocalQueue(o.gateway!.queue, o.queueName ?? 'sms', `builtin:${o.name}`);
+    if (!o.source) this.#watchReports(o.gateway!.queue.deliveries, logger);
     this.send = new SendLoop({ session: o.session, source, statusReports: o.statusReports, logger });
     this.receive = new ReceivePipeline({
       session: o.session,
@@ -49,6 +51,20 @@ export class ModemWorker {
       ...(o.concatTimeoutMs !== undefined && { concatTimeoutMs: o.concatTimeoutMs }),
       ...(o.sweepIntervalMs !== undefined && { sweepIntervalMs: o.sweepIntervalMs }),
     });
+  }
+
+  /** Logs what becomes of this modem's status reports that match nothing or cannot be recorded. */
+  #watchReports(book: DeliveryBook, logger: Logger): void {
+    const mine = (r: StatusReportIn): boolean => r.modem === this.name || r.modem.startsWith(`${this.name}:`);
+    const onUnmatched = (queue: string, r: StatusReportIn): void => {
+      if (mine(r)) logger.info({ queue, mr: r.reference, status: r.status }, 'status report for no known send: dropped');
+    };
+    const onError = (err: Error, r: StatusReportIn): void => {
+      if (mine(r)) logger.error({ err, mr: r.reference }, 'could not record a status report');
+    };
+    book.on('unmatched', onUnmatched);
+    book.on('error', onError);
+    this.#detach.push(() => book.off('unmatched', onUnmatched), () => book.off('error', onError));
   }
 
   /** Starts sending and receiving; health is reported from now on. */

@@ -3,6 +3,7 @@ import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ConcatAssembler, decodePdu, type AssembledMessage, type DecodedDeliver, type DecodedStatusReport } from '../modem/pdu/index.js';
 import type { ModemSessionApi, StoredPdu } from '../modem/session-types.js';
+import { modemKey } from './modem-key.js';
 import type { InboxSink } from './work-source.js';
 
 /** Options of the receive side of one built-in worker. */
@@ -108,7 +109,7 @@ export class ReceivePipeline {
       return;
     }
     const part: Part = inStorage ? { ...decoded, slot: { storage: s.storage, index: s.index } } : decoded;
-    const added = this.#assembler.add(part, Date.now());
+    const added = this.#assembler.add(part, performance.now());
     if (added.status === 'pending') {
       if (inStorage) this.#held.add(slotKey);
       return;
@@ -150,15 +151,17 @@ export class ReceivePipeline {
 
   async #expire(): Promise<void> {
     const timeout = this.#o.concatTimeoutMs ?? 5 * 60_000;
-    for (const m of this.#assembler.expire(Date.now() - timeout)) {
+    for (const m of this.#assembler.expire(performance.now() - timeout)) {
       this.#o.logger.warn({ missing: m.missing }, 'concatenated message incomplete after the timeout: delivered with parts missing');
       await this.#deliver(m);
     }
   }
 
+  /** Hands a status report to the sink with the modem it came from (docs/DELIVERY.md). */
   async #statusReport(r: DecodedStatusReport): Promise<void> {
-    const matched = await this.#o.sink.delivery(r.messageReference, r.recipient, r.outcome, r.status);
-    if (!matched) this.#o.logger.info({ mr: r.messageReference, status: r.status }, 'status report for no known task');
+    const { session, sink, logger } = this.#o;
+    const modem = modemKey(session.name, session.identity);
+    const taken = await sink.delivery({ modem, reference: r.messageReference, recipient: r.recipient, status: r.status });
+    if (!taken) logger.debug({ mr: r.messageReference, status: r.status }, 'status report not tracked in this mode');
   }
-
 }

@@ -1,8 +1,10 @@
-import { isKatarError } from '../errors.js';
+import { isKatarError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session-types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
 import type { TaskReport } from '../queue/queue-service.js';
+import { modemKey } from './modem-key.js';
+import { RetryingReports } from './retrying-reports.js';
 import type { LeasedTask, WorkSource } from './work-source.js';
 
 /** Options of the send loop of one built-in worker. */
@@ -14,19 +16,27 @@ export interface SendLoopOptions {
   logger: Logger;
   /** Poll the source at least this often while idle (tasks of other workers' expired leases). */
   idlePollMs?: number;
+  /** Backoff between tries to record an outcome (or take a task) the store refused; default 1 s doubling to 10 s. */
+  retry?: { initialMs: number; maxMs: number };
+  /** How long `stop()` keeps trying to record outcomes before it gives up loudly; default 30 s. */
+  stopRecordMs?: number;
 }
 
 /** What one task's send came to. */
 type Outcome = { report: TaskReport } | { release: string };
 
 const MODEM_NOT_READY = new Set(['MODEM_BUSY', 'NOT_REGISTERED', 'MODEM_CLOSED']);
+/** The store cannot write now (full disk, I/O error): wait and try again, never drop. */
+const STORE_DOWN: ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
 
 /**
  * Drains the queue into the modem, one task at a time, with the next task already
  * leased and encoded while the current one is on the wire, so the modem never waits for
  * the gateway. The "submitting" mark (the line between "safe to retry" and "outcome
  * unknown") is made durable while the modem prepares its prompt, and the report of a
- * finished task is written while the next AT+CMGS goes out.
+ * finished task is written while the next AT+CMGS goes out. An outcome the store refuses
+ * is retried until it is recorded (retrying-reports.ts), and no new task is taken
+ * meanwhile: a full disk pauses sending instead of losing what was sent.
  */
 export class SendLoop {
   readonly #o: SendLoopOptions;
@@ -35,27 +45,41 @@ export class SendLoop {
   #wake: (() => void) | undefined;
   #stopSignal = new AbortController();
   #concatRef = Math.floor(Math.random() * 256);
-  readonly #pendingReports = new Set<Promise<void>>();
+  readonly #reports: RetryingReports;
+  /** While the store refuses leases: not before this (monotonic ms), and the next backoff. */
+  #leaseRetryAt = 0;
+  #leaseDelayMs = 0;
 
   constructor(opts: SendLoopOptions) {
     this.#o = opts;
+    this.#reports = new RetryingReports({ source: opts.source, logger: opts.logger, retry: opts.retry ?? { initialMs: 1_000, maxMs: 10_000 } });
   }
 
   /** Starts draining. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#reports.deadline(Infinity);
     this.#stopSignal = new AbortController();
     this.#loop = this.#run().catch((err: unknown) => this.#o.logger.error({ err }, 'send loop stopped by an error'));
   }
 
-  /** Stops taking work; resolves when the send in flight (if any) has finished and been reported. */
+  /**
+   * Stops taking work; resolves when the send in flight (if any) has finished and its
+   * outcome is recorded, or after `stopRecordMs` of refusals (then logged as an error).
+   */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#reports.deadline(performance.now() + (this.#o.stopRecordMs ?? 30_000));
     this.#stopSignal.abort();
     this.#wake?.();
     await this.#loop;
-    await Promise.all([...this.#pendingReports]);
+    await this.#reports.settled();
+  }
+
+  /** Outcomes not recorded yet because the store refused them. */
+  get unrecorded(): number {
+    return this.#reports.retrying;
   }
 
   async #run(): Promise<void> {
@@ -67,6 +91,11 @@ export class SendLoop {
         next = undefined;
         await this.#waitReady();
         continue;
+      }
+      if (!next) {
+        // No new task while an outcome waits to be recorded (the store may be refusing writes).
+        await this.#storeBack();
+        if (!this.#running) break;
       }
       let task = next ?? (await this.#leaseOne(true));
       next = undefined;
@@ -88,7 +117,7 @@ export class SendLoop {
       }
       const sending = this.#send(task, parts);
       // While this task is on the wire, lease the next one (its fsync overlaps the send).
-      const prefetch = this.#running ? this.#leaseOne(false) : Promise.resolve(undefined);
+      const prefetch = this.#running ? this.#prefetch() : Promise.resolve(undefined);
       const outcome = await sending;
       next = await prefetch;
       if ('release' in outcome) {
@@ -113,17 +142,30 @@ export class SendLoop {
     return parts;
   }
 
-  /** Sends every part; never throws: the outcome says what to report. */
+  /**
+   * Sends every part; never throws: the outcome says what to report. Each part's
+   * reference is recorded the moment the modem gives it, so that its status report,
+   * which may come within milliseconds, finds the task (docs/DELIVERY.md).
+   */
   async #send(task: LeasedTask, parts: SubmitPdu[]): Promise<Outcome> {
-    const { session, source } = this.#o;
+    const { session, source, logger } = this.#o;
+    const book = this.#o.statusReports ? source.deliveries : undefined;
     const refs: number[] = [];
     for (const [i, part] of parts.entries()) {
       const mark = i === 0 ? () => source.markSubmitting(task._id) : () => Promise.resolve();
+      const modem = modemKey(session.name, session.identity);
+      book?.sending(modem);
       try {
-        const { mr } = await session.submit(part.hex, part.tpduLength, mark);
+        let mr: number;
+        try {
+          ({ mr } = await session.submit(part.hex, part.tpduLength, mark));
+        } catch (err) {
+          return this.#failure(task, err, i, parts.length, refs);
+        }
         refs.push(mr);
-      } catch (err) {
-        return this.#failure(task, err, i, parts.length, refs);
+        await book?.sent({ taskId: task._id, index: i, modem, reference: mr, recipient: task.data.to }).catch((err: unknown) => logger.warn({ err, task: task._id }, 'could not note the reference of a sent part; its status report will not match'));
+      } finally {
+        book?.ended(modem);
       }
     }
     return { report: { _id: task._id, status: 'done', references: refs, awaitingReport: this.#o.statusReports } };
@@ -140,6 +182,11 @@ export class SendLoop {
       return { report: { _id: task._id, status: 'unknown', error: `only ${partIndex} of ${partCount} parts sent; ${what}`, ...withRefs } };
     }
     if (isKatarError(err, 'LEASE_LOST')) return { release: 'lease lost' };
+    if (phase !== 'result' && isKatarError(err, ...STORE_DOWN)) {
+      // The "submitting" mark could not be written, so the PDU never went out.
+      this.#storeRefused();
+      return { release: `not sent: ${err.code}` };
+    }
     if (phase !== 'result' && isKatarError(err) && MODEM_NOT_READY.has(err.code)) {
       // Nothing reached the modem: give the task back without counting an attempt.
       return { release: `modem not ready: ${err.code}` };
@@ -149,20 +196,54 @@ export class SendLoop {
   }
 
   #report(r: TaskReport): void {
-    const { source, logger } = this.#o;
-    const p = source
-      .report(r)
-      .catch((err: unknown) => logger.error({ err, task: r._id }, 'could not record the result of a send'))
-      .finally(() => this.#pendingReports.delete(p));
-    this.#pendingReports.add(p);
+    this.#reports.add(r);
   }
 
   async #leaseOne(wait: boolean): Promise<LeasedTask | undefined> {
     try {
-      return await this.#o.source.lease(wait && this.#running);
+      const t = await this.#o.source.lease(wait && this.#running);
+      this.#leaseDelayMs = 0;
+      return t;
     } catch (err) {
-      this.#o.logger.warn({ err }, 'could not take a task');
+      if (isKatarError(err, ...STORE_DOWN)) {
+        this.#o.logger.warn({ code: err.code }, 'the store refuses to hand out tasks; sending paused until it writes again');
+        this.#storeRefused();
+      } else this.#o.logger.warn({ err }, 'could not take a task');
       return undefined;
+    }
+  }
+
+  /**
+   * The next task, leased while this one is on the wire, once the previous outcome is
+   * recorded: its write normally takes one fsync, far less than a send, and while the
+   * store refuses it no new task is taken.
+   */
+  async #prefetch(): Promise<LeasedTask | undefined> {
+    await this.#reports.settled();
+    if (!this.#running || performance.now() < this.#leaseRetryAt) return undefined;
+    return this.#leaseOne(false);
+  }
+
+  /** The store refused a write: leases wait, with a backoff of their own. */
+  #storeRefused(): void {
+    const { initialMs, maxMs } = this.#o.retry ?? { initialMs: 1_000, maxMs: 10_000 };
+    this.#leaseDelayMs = this.#leaseDelayMs === 0 ? initialMs : Math.min(maxMs, this.#leaseDelayMs * 2);
+    this.#leaseRetryAt = performance.now() + this.#leaseDelayMs;
+  }
+
+  /** Waits for the outcomes being recorded and the lease backoff to pass; a stop ends the wait. */
+  async #storeBack(): Promise<void> {
+    const wait = Math.max(0, this.#leaseRetryAt - performance.now());
+    if (this.#reports.pending === 0 && wait === 0) return;
+    const signal = this.#stopSignal.signal;
+    if (signal.aborted) return;
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([Promise.all([this.#reports.settled(), wait > 0 ? sleep(wait, signal) : undefined]), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -179,4 +260,16 @@ export class SendLoop {
     await Promise.race([this.#o.session.whenReady(), new Promise<void>((resolve) => (this.#wake = resolve))]);
     this.#wake = undefined;
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

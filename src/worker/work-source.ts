@@ -1,4 +1,5 @@
 import type { IncomingSms, QueueService, TaskReport } from '../queue/queue-service.js';
+import type { PartSentIn, StatusReportIn } from '../queue/delivery-book.js';
 import type { SmsData } from '../queue/task.js';
 
 /** A task as the worker sees it: what to send, and how urgent it is. */
@@ -26,31 +27,53 @@ export interface WorkSource {
   nextPriority(): number | undefined;
   /** Resolves when work may be available, after `ms`, or on abort. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  /** Where each sent part is recorded for status reports, when the source tracks them. */
+  readonly deliveries?: SendRecorder;
+}
+
+/**
+ * Status-report bookkeeping of the sends: the in-process queue records each part as the
+ * modem takes it (docs/DELIVERY.md); remote worker mode has none (reports are not relayed).
+ */
+export interface SendRecorder {
+  /** A part is about to be written to `modem`: its status reports wait until the send is recorded. */
+  sending(modem: string): void;
+  /** The modem answered `+CMGS: <mr>` for a part. */
+  sent(part: PartSentIn): Promise<void>;
+  /** The send announced by `sending` is over, recorded or failed. */
+  ended(modem: string): void;
 }
 
 /** Where received SMS and status reports go. */
 export interface InboxSink {
   /** Stores a received SMS durably (once per dedupKey); resolves when it is safe to delete it from the modem. */
   receive(sms: IncomingSms): Promise<{ duplicate: boolean }>;
-  /** A status report for part reference `mr` sent to `recipient`; false when no task matched. */
-  delivery(mr: number, recipient: string, outcome: 'delivered' | 'failed' | 'pending', status: number): Promise<boolean>;
+  /** A status report; true when it was taken (matched, or held until its send is recorded), false when reports are not tracked here. */
+  delivery(report: StatusReportIn): Promise<boolean>;
 }
 
-/** Same subscriber whatever the number format: compare the last 9 digits. */
-export function sameNumber(a: string, b: string): boolean {
-  const tail = (s: string): string => s.replace(/\D/g, '').slice(-9);
-  return tail(a) !== '' && tail(a) === tail(b);
-}
+export { sameNumber } from '../queue/delivery-index.js';
 
 /** The in-process queue as a work source and inbox, for the built-in worker of `serve`. */
 export class LocalQueue implements WorkSource, InboxSink {
+  readonly deliveries: SendRecorder;
+
   constructor(
     readonly queue: QueueService,
     readonly queueName: string,
     readonly workerId: string,
     /** Longest lease the worker takes (a 10-part message can take minutes on a slow modem). */
     readonly leaseMs = 15 * 60_000,
-  ) {}
+  ) {
+    const book = queue.deliveries;
+    this.deliveries = {
+      sending: (modem) => book.sending(modem),
+      sent: (part) => book.sent(queueName, part),
+      ended: (modem) => book.ended(modem),
+    };
+    // Reads the parts sent before a restart while the modem initialises.
+    void book.load();
+  }
 
   async lease(): Promise<LeasedTask | undefined> {
     const ms = Math.max(this.queue.settings(this.queueName).leaseMs, this.leaseMs);
@@ -83,8 +106,8 @@ export class LocalQueue implements WorkSource, InboxSink {
     return { duplicate };
   }
 
-  async delivery(mr: number, recipient: string, outcome: 'delivered' | 'failed' | 'pending', status: number): Promise<boolean> {
-    const t = await this.queue.recordDelivery(this.queueName, (task) => task.delivery !== undefined && task.delivery.references.includes(mr) && sameNumber(task.data.to, recipient), mr, outcome, status);
-    return t !== undefined;
+  async delivery(report: StatusReportIn): Promise<boolean> {
+    await this.queue.deliveries.report(this.queueName, report);
+    return true;
   }
 }

@@ -46,25 +46,28 @@ describe('file store', () => {
     expect([...s3.history.keys()]).toEqual(['a', 'c']);
   });
 
-  it('folds the journal into a lowdb checkpoint and removes old journals', async () => {
+  it('folds the journal into a segmented lowdb checkpoint and removes old journals', async () => {
     const s = await FileStore.open(tmp.dir);
-    for (let i = 1; i <= 5; i++) s.putLive(task(`t${i}`, i));
+    for (let i = 1; i <= 5; i++) {
+      s.live.set(`t${i}`, task(`t${i}`, i)); // the queue owns the live map
+      s.putLive(task(`t${i}`, i));
+    }
     await s.commit();
-    s.live.set('t1', task('t1', 1)); // the queue owns the live map
-    for (let i = 1; i <= 5; i++) s.live.set(`t${i}`, task(`t${i}`, i));
     await s.checkpoint();
     const files = await readdir(tmp.dir);
     expect(files.filter((f) => f.startsWith('journal-'))).toEqual(['journal-00000002.jsonl']);
-    const cp = JSON.parse(await readFile(join(tmp.dir, 'live.json'), 'utf8')) as { journal: number; tasks: Task[] };
-    expect(cp.journal).toBe(2);
-    expect(cp.tasks).toHaveLength(5);
+    const m = JSON.parse(await readFile(join(tmp.dir, 'manifest.json'), 'utf8')) as { journal: number; segments: Array<{ file: string; tasks: number }> };
+    expect(m.journal).toBe(2);
+    expect(m.segments.map((x) => x.tasks)).toEqual([5]);
+    const seg = JSON.parse(await readFile(join(tmp.dir, m.segments[0]!.file), 'utf8')) as { tasks: Task[] };
+    expect(seg.tasks.map((t) => t._id)).toEqual(['t1', 't2', 't3', 't4', 't5']);
     s.putLive(task('t6', 6));
     await s.commit();
     const s2 = await FileStore.open(tmp.dir);
     expect(s2.live.size).toBe(6);
   });
 
-  it('refuses to load a damaged checkpoint instead of starting empty', async () => {
+  it('refuses to load a damaged v0.1 checkpoint instead of starting empty', async () => {
     await writeFile(join(tmp.dir, 'live.json'), '{"version":1,');
     const err = await FileStore.open(tmp.dir).catch((e: unknown) => e);
     expect(isKatarError(err, 'STORE_CORRUPT')).toBe(true);
@@ -82,14 +85,12 @@ describe('file store', () => {
     expect([...s2.history.keys()]).toEqual(['t3', 't4']);
   });
 
-  it('lets one process own a data directory and takes over a stale lock', async () => {
+  it('lets one process own a data directory (processes, pid reuse, zombies: test/queue/data-dir-lock.test.ts)', async () => {
     const lock = await lockDataDir(tmp.dir);
-    // our own pid counts as stale for ourselves, so fake another live owner: pid 1
-    await writeFile(lock.path, '1\n');
     const err = await lockDataDir(tmp.dir).catch((e: unknown) => e);
     expect(isKatarError(err, 'DATA_DIR_LOCKED')).toBe(true);
-    expect(String((err as Error).message)).toMatch(/pid 1/);
-    await writeFile(lock.path, '999999999\n'); // a pid that does not run
+    expect(String((err as Error).message)).toContain(`pid ${process.pid}`);
+    await lock.release();
     const again = await lockDataDir(tmp.dir);
     await again.release();
   });

@@ -10,7 +10,7 @@ describe('queue service', () => {
   let q: QueueService;
 
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
     fx = await openQueue();
     q = fx.q;

@@ -1,8 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { Metrics } from '../metrics.js';
+import { notReadyReasons, storeHealth } from '../store-health.js';
 
-/** Liveness and queue depth, Prometheus metrics, and the OpenAPI document. */
+const storeSchema = {
+  type: 'object',
+  description: 'file sizes in bytes, and whether the store can write and takes new sends',
+  properties: {
+    journal: { type: 'integer' },
+    history: { type: 'integer' },
+    inbox: { type: 'integer' },
+    writable: { type: 'boolean' },
+    acceptingNew: { type: 'boolean' },
+    reason: { type: 'string' },
+    freeBytes: { type: 'integer' },
+    reserveBytes: { type: 'integer' },
+  },
+} as const;
+
+/** Liveness, readiness and queue depth, Prometheus metrics, and the OpenAPI document. */
 export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Metrics): void {
   const started = Date.now();
 
@@ -12,12 +28,12 @@ export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Me
       config: { public: true },
       schema: {
         tags: ['health'],
-        summary: 'Liveness, queue depth and modem state',
+        summary: 'Liveness (always 200 while the process answers; status "degraded" when the store cannot write), queue depth, modem state',
         response: {
           200: {
             type: 'object',
             properties: {
-              status: { type: 'string' },
+              status: { type: 'string', enum: ['ok', 'degraded'] },
               uptimeSeconds: { type: 'integer' },
               queues: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } } },
               modems: {
@@ -27,16 +43,39 @@ export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Me
                   properties: { name: { type: 'string' }, state: { type: 'string' }, signalDbm: { type: 'number' }, registration: { type: 'string' }, operator: { type: 'string' }, model: { type: 'string' }, lastError: { type: 'string' }, updatedAt: { type: 'string' } },
                 },
               },
-              store: { type: 'object', additionalProperties: { type: 'integer' } },
+              store: storeSchema,
             },
           },
         },
       },
     },
     async () => {
-      const queues: Record<string, Record<string, number>> = {};
-      for (const name of gateway.queue.queueNames) queues[name] = gateway.queue.counts(name);
-      return { status: 'ok', uptimeSeconds: Math.floor((Date.now() - started) / 1000), queues, modems: [...gateway.modems.values()], store: gateway.queue.store.sizes() };
+      // fromEntries defines own properties: a queue name can never reach a prototype.
+      const queues = Object.fromEntries(gateway.queue.queueNames.map((name) => [name, gateway.queue.counts(name)]));
+      const s = { ...gateway.queue.store.sizes(), ...storeHealth(gateway) };
+      // Liveness stays 200: restarting a process because its disk is full fixes nothing.
+      return { status: s.writable ? 'ok' : 'degraded', uptimeSeconds: Math.floor((Date.now() - started) / 1000), queues, modems: [...gateway.modems.values()], store: s };
+    },
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: 200 when new sends are taken; 503 with the reasons while the store cannot write or keeps its free-space reserve',
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] }, store: storeSchema } },
+          503: { type: 'object', properties: { status: { type: 'string', enum: ['not ready'] }, reasons: { type: 'array', items: { type: 'string' } }, store: storeSchema } },
+        },
+      },
+    },
+    async (_req, reply) => {
+      const s = storeHealth(gateway);
+      const reasons = notReadyReasons(s);
+      if (reasons.length) return reply.status(503).header('retry-after', '10').send({ status: 'not ready', reasons, store: s });
+      return { status: 'ready', store: s };
     },
   );
 

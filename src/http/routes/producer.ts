@@ -10,15 +10,19 @@ type SendBody = SendRequest & { messages?: SendRequest[] };
 /** One task, or `{messages: [...]}` for a batch (the batch form first: it is the one with a required key). */
 const sendReply = { anyOf: [{ type: 'object', properties: { messages: { type: 'array', items: taskSchema } }, required: ['messages'] }, taskSchema] };
 
-/** The producer API for LAN producers: send, follow tasks, cancel, read the inbox. */
-export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit: { max: number; timeWindow: number }): void {
+/**
+ * The producer API for LAN producers: send, follow tasks, cancel, read the inbox. Every
+ * route is rate-limited (see request-guards.ts): sends per message, the others per request.
+ */
+export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
   const q = gateway.queue;
-  const limited = { roles: ['producer' as const], rateLimit };
+  const sending = { roles: ['producer' as const], limit: 'send' as const };
+  const reading = { roles: ['producer' as const], limit: 'read' as const };
 
   app.post<{ Params: { queue: string }; Body: SendBody }>(
     '/v1/queue/:queue/send',
     {
-      config: limited,
+      config: sending,
       schema: {
         tags: ['producer'],
         summary: 'Queue one SMS ({to, msg, ...}) or several ({messages: [...]}); 201 once on disk, 200 for a repeated idempotencyKey',
@@ -30,6 +34,8 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit
           400: errorSchema,
           404: errorSchema,
           429: errorSchema,
+          503: errorSchema,
+          507: errorSchema,
         },
       },
     },
@@ -50,14 +56,14 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit
 
   app.get<{ Params: { queue: string; id: string } }>(
     '/v1/queue/:queue/tasks/:id',
-    { config: { roles: ['producer'] }, schema: { tags: ['producer'], summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, 404: errorSchema } } },
+    { config: reading, schema: { tags: ['producer'], summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 429: errorSchema } } },
     async (req) => q.get(req.params.queue, req.params.id),
   );
 
   app.get<{ Params: { queue: string }; Querystring: { status?: TaskStatus; limit?: string; cursor?: string } }>(
     '/v1/queue/:queue/tasks',
     {
-      config: { roles: ['producer'] },
+      config: reading,
       schema: {
         tags: ['producer'],
         summary: 'Tasks, oldest first, a page at a time (pass `next` back as `cursor`)',
@@ -71,7 +77,7 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit
             cursor: { type: 'string', pattern: '^\\d{1,15}$' },
           },
         },
-        response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema },
+        response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 429: errorSchema },
       },
     },
     async (req) => {
@@ -84,14 +90,14 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit
 
   app.delete<{ Params: { queue: string; id: string } }>(
     '/v1/queue/:queue/tasks/:id',
-    { config: { roles: ['producer'] }, schema: { tags: ['producer'], summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 409: errorSchema } } },
+    { config: reading, schema: { tags: ['producer'], summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema } } },
     async (req) => q.cancel(req.params.queue, req.params.id),
   );
 
   app.get<{ Params: { queue: string }; Querystring: { since?: string; limit?: string } }>(
     '/v1/queue/:queue/inbox',
     {
-      config: { roles: ['producer'] },
+      config: reading,
       schema: {
         tags: ['producer'],
         summary: 'Received SMS, oldest first; `since` is the `next` of the previous page or an ISO date-time',
@@ -101,7 +107,7 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway, rateLimit
           additionalProperties: false,
           properties: { since: { type: 'string', maxLength: 40 }, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' } },
         },
-        response: { 200: { type: 'object', properties: { messages: { type: 'array', items: inboxEntrySchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema },
+        response: { 200: { type: 'object', properties: { messages: { type: 'array', items: inboxEntrySchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 429: errorSchema },
       },
     },
     async (req) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KatarError } from '../../errors.js';
 import type { Gateway } from '../../gateway/gateway.js';
+import { parseIsoInstant } from '../../gateway/iso-instant.js';
 import type { TaskReport } from '../../queue/queue-service.js';
 import type { Principal } from '../auth.js';
 import { errorSchema, pollBody, pollReply, queueParams, receiveBody } from '../schemas.js';
@@ -68,11 +69,11 @@ export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
       const waitMs = req.body?.waitMs ?? 0;
       if (tasks.length === 0 && waitMs > 0) {
         // Long-poll: hold the answer until work arrives, the time is up, or the client leaves.
-        const until = Date.now() + waitMs;
+        const until = performance.now() + waitMs;
         const gone = new AbortController();
         reply.raw.once('close', () => gone.abort());
-        while (tasks.length === 0 && Date.now() < until && !gone.signal.aborted) {
-          await q.waitForWork(queue, until - Date.now(), gone.signal);
+        while (tasks.length === 0 && performance.now() < until && !gone.signal.aborted) {
+          await q.waitForWork(queue, until - performance.now(), gone.signal);
           if (gone.signal.aborted) break;
           tasks = await q.lease(queue, worker, max);
         }
@@ -103,8 +104,11 @@ export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
       const { sms } = req.body;
       let receivedAt: Date | undefined;
       if (sms.receivedAt !== undefined) {
-        receivedAt = new Date(sms.receivedAt);
-        if (Number.isNaN(receivedAt.getTime())) throw new KatarError('VALIDATION', 'sms.receivedAt must be an ISO 8601 date-time', { field: 'sms.receivedAt' });
+        // Any moment that exists is kept as the worker saw it, 1970 or before included
+        // (a modem without network time); a date that does not exist is refused.
+        const t = parseIsoInstant(sms.receivedAt);
+        if (t === undefined) throw new KatarError('VALIDATION', 'sms.receivedAt must be an existing ISO 8601 date-time such as 2026-01-31T18:00:00Z', { field: 'sms.receivedAt' });
+        receivedAt = new Date(t);
       }
       const worker = workerId(req, req.principal);
       await q.receive(req.params.queue, {

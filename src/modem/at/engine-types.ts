@@ -6,6 +6,8 @@ import type { Urc, UrcSpec } from './urc.js';
 /** The slice of a pino logger the engine uses. */
 export interface AtLogger {
   debug(obj: object, msg?: string): void;
+  /** Faults that end the engine (falls back to debug where absent). */
+  error?(obj: object, msg?: string): void;
 }
 
 /** Engine-wide settings. */

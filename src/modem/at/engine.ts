@@ -58,7 +58,16 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     if (opts.urcs) registry.add(...opts.urcs);
     this.router = new LineRouter(registry);
     this.dispatcher = new UrcDispatcher((err, urc) => this.log.debug({ err, urc: urc.name }, 'urc handler threw'));
-    port.on('data', (chunk: Buffer) => this.onData(chunk));
+    port.on('data', (chunk: Buffer) => {
+      // A bug in the tokenizer, the router or a driver's parser must not kill the
+      // process (the queue shares it): the engine closes, the session reconnects.
+      try {
+        this.onData(chunk);
+      } catch (err) {
+        (this.log.error ?? this.log.debug).call(this.log, { err }, 'modem input could not be processed; reconnecting');
+        this.shutdown(new KatarError('MODEM_CLOSED', `modem input could not be processed: ${(err as Error).message}`, undefined, { cause: err }));
+      }
+    });
     port.on('error', (err: Error) => {
       this.log.debug({ err }, 'port error');
       this.emit('port-error', err);

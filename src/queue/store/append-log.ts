@@ -1,85 +1,68 @@
-import { open, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { constants, open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { KatarError } from '../../errors.js';
+import { decodeLine, encodeRecord } from './record-codec.js';
 
 /** Where a record sits in an append log. */
 export interface LogPosition {
   offset: number;
+  /** Line length without the newline. */
   length: number;
 }
 
-const NEWLINE = 0x0a;
-const READ_CHUNK = 1 << 20;
+/** How far an append file is (or will be) durable: its last record number and length. */
+export interface LogMark {
+  records: number;
+  bytes: number;
+}
+
+interface Pending {
+  offset: number;
+  line: Buffer;
+}
 
 /**
- * An append-only file of JSON lines. Appends are buffered in memory and made durable by
- * `flush()` (one write and one fdatasync for everything buffered: the group commit).
- * A crash can only tear the last line, which was never acknowledged; `open` cuts it off.
+ * An append-only file of numbered, checksummed records (see record-codec.ts). Appends
+ * are buffered in memory and made durable by `flush()`: one positional write and one
+ * fdatasync for everything buffered (the group commit). Writes are positional, not
+ * O_APPEND, so that after a failed flush `rollback()` puts the write position back at
+ * the last durable byte and nothing of the failed write is ever kept.
  */
 export class AppendLog {
   readonly path: string;
-  #handle: FileHandle;
-  /** Where the next appended record starts (flushed or not). */
+  readonly #handle: FileHandle;
+  #durable: LogMark;
+  /** Where the next record starts and which number it gets (flushed or not). */
   #end: number;
-  /** Bytes that are in the file (written; fsynced once the flush resolves). */
-  #written: number;
-  #buffered: Array<{ offset: number; line: Buffer }> = [];
-  #bufferedBytes = 0;
+  #records: number;
+  #buffered: Pending[] = [];
   /** Lines handed to the current write, readable from memory until it is done. */
-  #writing: Array<{ offset: number; line: Buffer }> = [];
+  #writing: Pending[] = [];
 
-  private constructor(path: string, handle: FileHandle, size: number) {
+  private constructor(path: string, handle: FileHandle, at: LogMark) {
     this.path = path;
     this.#handle = handle;
-    this.#end = size;
-    this.#written = size;
+    this.#durable = { ...at };
+    this.#end = at.bytes;
+    this.#records = at.records;
   }
 
   /**
-   * Opens (creating) the log and streams its records to `onRecord` with their
-   * positions. A torn or unparseable last line is cut off; an unparseable line in the
-   * middle is reported through `onCorrupt` and skipped.
+   * Opens (creating) the log whose durable content ends at `at`; anything after it in
+   * the file (a write that was never acknowledged) is cut off.
    */
-  static async open(
-    path: string,
-    onRecord: (value: unknown, pos: LogPosition) => void,
-    onCorrupt: (pos: LogPosition, reason: string) => void = () => undefined,
-  ): Promise<AppendLog> {
-    const handle = await open(path, 'a+');
-    const { size } = await stat(path);
-    let offset = 0;
-    let carry = Buffer.alloc(0);
-    let goodEnd = 0;
-    const chunk = Buffer.alloc(READ_CHUNK);
-    while (offset < size) {
-      const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, offset);
-      if (bytesRead === 0) break;
-      const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      const base = offset - carry.length;
-      let start = 0;
-      for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, start)) {
-        const pos = { offset: base + start, length: i - start };
-        const text = data.toString('utf8', start, i);
-        start = i + 1;
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          onCorrupt(pos, 'unparseable line');
-          goodEnd = base + start;
-          continue;
-        }
-        onRecord(value, pos);
-        goodEnd = base + start;
+  static async open(path: string, at: LogMark = { records: 0, bytes: 0 }): Promise<AppendLog> {
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    try {
+      if ((await handle.stat()).size !== at.bytes) {
+        await handle.truncate(at.bytes);
+        await handle.datasync();
       }
-      carry = Buffer.from(data.subarray(start));
-      offset += bytesRead;
+    } catch (err) {
+      await handle.close();
+      throw err;
     }
-    if (goodEnd < size) {
-      // The tail after the last newline was being written when the process died.
-      await handle.truncate(goodEnd);
-      await handle.sync();
-    }
-    return new AppendLog(path, handle, goodEnd);
+    return new AppendLog(path, handle, at);
   }
 
   /** Bytes in the file once everything buffered is flushed. */
@@ -87,53 +70,97 @@ export class AppendLog {
     return this.#end;
   }
 
+  /** What a flush started now makes durable. */
+  get mark(): LogMark {
+    return { records: this.#records, bytes: this.#end };
+  }
+
+  /** What is known to be on disk. */
+  get durable(): LogMark {
+    return { ...this.#durable };
+  }
+
   /** True when appends wait for a flush. */
   get dirty(): boolean {
-    return this.#bufferedBytes > 0;
+    return this.#buffered.length > 0;
   }
 
   /** Buffers one record; returns where it will be in the file. */
   append(value: unknown): LogPosition {
-    const line = Buffer.from(JSON.stringify(value) + '\n', 'utf8');
+    const line = encodeRecord(this.#records + 1, value);
+    this.#records++;
     const pos = { offset: this.#end, length: line.length - 1 };
     this.#end += line.length;
     this.#buffered.push({ offset: pos.offset, line });
-    this.#bufferedBytes += line.length;
     return pos;
   }
 
-  /** Writes everything buffered and fdatasyncs it. */
+  /** Writes everything buffered at its place and fdatasyncs it. */
   async flush(): Promise<void> {
-    if (this.#bufferedBytes === 0) return;
+    if (this.#buffered.length === 0) return;
     const lines = this.#buffered;
+    const target: LogMark = { records: this.#records, bytes: this.#end };
     const data = lines.length === 1 ? lines[0]!.line : Buffer.concat(lines.map((l) => l.line));
+    const at = lines[0]!.offset;
     this.#writing = lines;
     this.#buffered = [];
-    this.#bufferedBytes = 0;
     let written = 0;
     while (written < data.length) {
-      const { bytesWritten } = await this.#handle.write(data, written, data.length - written);
+      const { bytesWritten } = await this.#handle.write(data, written, data.length - written, at + written);
       written += bytesWritten;
     }
-    this.#written += data.length;
-    this.#writing = [];
     await this.#handle.datasync();
+    this.#writing = [];
+    this.#durable = target;
   }
 
-  /** Reads one record back; records still waiting for their write come from memory. */
+  /**
+   * Forgets every record that is not durable (a failed flush, and all appended since):
+   * the next record goes where the last durable one ended, with the next durable number.
+   */
+  rollback(): void {
+    this.#buffered = [];
+    this.#writing = [];
+    this.#end = this.#durable.bytes;
+    this.#records = this.#durable.records;
+  }
+
+  /** Values of the records appended but not yet handed to a write (to carry over to a rewritten file). */
+  pendingValues(): unknown[] {
+    return this.#buffered.map((l) => {
+      const d = decodeLine(l.line.subarray(0, l.line.length - 1));
+      return d.kind === 'bad' ? undefined : d.value;
+    });
+  }
+
+  /** Cuts the file back to its durable length (tidiness after a rollback; best effort). */
+  async truncateToDurable(): Promise<void> {
+    await this.#handle.truncate(this.#durable.bytes);
+  }
+
+  /** Reads one record back, checking its checksum; records not yet written come from memory. */
   async read(pos: LogPosition): Promise<unknown> {
-    if (pos.offset >= this.#written) {
-      const hit = this.#writing.find((l) => l.offset === pos.offset) ?? this.#buffered.find((l) => l.offset === pos.offset);
-      if (hit) return JSON.parse(hit.line.toString('utf8', 0, pos.length));
+    let line: Buffer | undefined;
+    if (pos.offset >= this.#durable.bytes) {
+      line = (this.#writing.find((l) => l.offset === pos.offset) ?? this.#buffered.find((l) => l.offset === pos.offset))?.line.subarray(0, pos.length);
     }
-    const buf = Buffer.alloc(pos.length);
-    await this.#handle.read(buf, 0, pos.length, pos.offset);
-    return JSON.parse(buf.toString('utf8'));
+    if (!line) {
+      line = Buffer.alloc(pos.length);
+      await this.#handle.read(line, 0, pos.length, pos.offset);
+    }
+    const d = decodeLine(line);
+    if (d.kind === 'bad') {
+      throw new KatarError('STORE_CORRUPT', `${basename(this.path)}: the record at byte ${pos.offset} cannot be read (${d.reason}); run \`katar-sms store check\``, { file: basename(this.path), offset: pos.offset });
+    }
+    return d.value;
   }
 
-  /** Closes the file (after a flush). */
-  async close(): Promise<void> {
-    await this.flush();
-    await this.#handle.close();
+  /** Closes the file; with `flush` (the default) after writing what is buffered. */
+  async close(flush = true): Promise<void> {
+    try {
+      if (flush) await this.flush();
+    } finally {
+      await this.#handle.close();
+    }
   }
 }

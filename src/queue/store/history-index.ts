@@ -79,6 +79,24 @@ export class HistoryIndex {
     for (let slot = this.#ids.length - 1; slot >= 0; slot--) yield this.#meta(slot);
   }
 
+  /** Takes over the content of `other` (a freshly loaded index); `other` is left empty. */
+  replaceWith(other: HistoryIndex): void {
+    this.#slots = other.#slots;
+    this.#ids = other.#ids;
+    this.#offset = other.#offset;
+    this.#length = other.#length;
+    this.#seq = other.#seq;
+    this.#finished = other.#finished;
+    this.#status = other.#status;
+    this.#queue = other.#queue;
+    this.#queues.length = 0;
+    this.#queues.push(...other.#queues);
+    this.#keys.clear();
+    for (const [k, v] of other.#keys) this.#keys.set(k, v);
+    other.clear();
+  }
+
+  /** Removes every entry. */
   clear(): void {
     this.#slots = new Map();
     this.#ids = [];

@@ -4,6 +4,7 @@ import { cops, csq, registration } from './network.js';
 import { cmgd, cmgl, cmgr } from './read-delete.js';
 import { cpin, simGate } from './sim.js';
 import { cmgf, cnma, cnmi, cpms, csca, cscs, csmp } from './sms-config.js';
+import { subscriber } from './subscriber.js';
 import type { SimBehaviour } from '../types.js';
 
 /**
@@ -21,6 +22,7 @@ export function defaultBehaviours(): SimBehaviour[] {
     cfun,
     cnum,
     cpin,
+    subscriber,
     registration,
     csq,
     cops,
@@ -46,3 +48,4 @@ export { cops, csq, isRegistered, registration, registrationUrcs } from './netwo
 export { cmgd, cmgl, cmgr, tpduLength } from './read-delete.js';
 export { cpin, simErrorCode, simGate } from './sim.js';
 export { cmgf, cnma, cnmi, cpms, csca, cscs, csmp } from './sms-config.js';
+export { subscriber } from './subscriber.js';

@@ -6,6 +6,7 @@ import type { Personality } from './personality.js';
 export const huaweiE3372: Personality = {
   ...generic,
   name: 'huawei-e3372',
+  iccidCommand: { name: '^ICCID', label: '^ICCID: ' },
   identity: {
     manufacturer: 'huawei',
     model: 'E3372',

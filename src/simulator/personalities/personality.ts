@@ -24,6 +24,11 @@ export interface Personality {
   identity: { manufacturer: string; model: string; revision: string; imei: string; ati: string[] };
   /** Spontaneous lines at power-on, before the SIM is read. */
   bootUrcs: string[];
+  /**
+   * The vendor command that reads the SIM's ICCID (default `+CCID`, SIM800 / u-blox):
+   * Quectel `+QCCID`, Huawei `^ICCID` (read form), SIM7600 `+CICCID`.
+   */
+  iccidCommand?: { name: string; label: string };
   /** Whether the modem announces SIM state with `+CPIN: ...` URCs. */
   cpinUrc: boolean;
   /** `AT+CPIN?` answers `+CPIN: READY` with no OK (Wavecom MULTIBAND, Sierra SL8084; gammu F_CPIN_NO_OK). */

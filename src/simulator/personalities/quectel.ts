@@ -6,6 +6,7 @@ import type { Personality } from './personality.js';
 export const quectelEc25: Personality = {
   ...generic,
   name: 'quectel-ec25',
+  iccidCommand: { name: '+QCCID', label: '+QCCID: ' },
   identity: {
     manufacturer: 'Quectel',
     model: 'EC25',

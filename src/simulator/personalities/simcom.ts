@@ -29,6 +29,7 @@ export const simcomSim800: Personality = {
 export const simcomSim7600: Personality = {
   ...generic,
   name: 'simcom-sim7600',
+  iccidCommand: { name: '+CICCID', label: '+ICCID: ' },
   identity: {
     manufacturer: 'SIMCOM INCORPORATED',
     model: 'SIMCOM_SIM7600G-H',

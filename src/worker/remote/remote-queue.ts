@@ -69,9 +69,9 @@ export class RemoteQueue implements WorkSource, InboxSink {
   async lease(wait: boolean): Promise<LeasedTask | undefined> {
     const extra = this.#extra.shift();
     if (extra) return this.#hold(extra);
-    if (Date.now() < this.#backoffUntil) return undefined;
+    if (performance.now() < this.#backoffUntil) return undefined;
     const waitMs = wait ? (this.#o.pollWaitMs ?? 25_000) : 0;
-    const started = Date.now();
+    const started = performance.now();
     let tasks: LeasedTask[];
     try {
       tasks = await this.#o.client.poll({ max: 1, waitMs });
@@ -82,7 +82,7 @@ export class RemoteQueue implements WorkSource, InboxSink {
     }
     // Nothing came back at once (no long-poll configured, or a server that does not know
     // the extension): poll again only after the server's interval.
-    if (wait) this.#lastPollWasShort = tasks.length === 0 && (waitMs === 0 || Date.now() - started < waitMs / 2);
+    if (wait) this.#lastPollWasShort = tasks.length === 0 && (waitMs === 0 || performance.now() - started < waitMs / 2);
     const [first, ...rest] = tasks;
     this.#extra.push(...rest);
     return first ? this.#hold(first) : undefined;
@@ -126,7 +126,7 @@ export class RemoteQueue implements WorkSource, InboxSink {
   }
 
   async waitForWork(ms: number, signal: AbortSignal): Promise<void> {
-    const backoff = this.#backoffUntil - Date.now();
+    const backoff = this.#backoffUntil - performance.now();
     const wait = backoff > 0 ? Math.min(ms * 10, backoff) : this.#lastPollWasShort ? (this.#o.intervalMs ?? ms) : 0;
     if (wait <= 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
@@ -159,9 +159,9 @@ export class RemoteQueue implements WorkSource, InboxSink {
     while (this.#running) {
       const report = state.data.reports[0];
       const sms = state.data.inbox[0];
-      if ((!report && !sms) || Date.now() < this.#backoffUntil) {
+      if ((!report && !sms) || performance.now() < this.#backoffUntil) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.max(50, Math.min(5000, this.#backoffUntil - Date.now())));
+          const t = setTimeout(resolve, Math.max(50, Math.min(5000, this.#backoffUntil - performance.now())));
           this.#kick = () => {
             clearTimeout(t);
             resolve();
@@ -205,7 +205,7 @@ export class RemoteQueue implements WorkSource, InboxSink {
   #failed(err: unknown): void {
     const b = this.#o.backoff ?? { initialMs: 1000, maxMs: 30_000 };
     this.#backoffMs = Math.min(b.maxMs, this.#backoffMs ? this.#backoffMs * 2 : b.initialMs);
-    this.#backoffUntil = Date.now() + this.#backoffMs;
+    this.#backoffUntil = performance.now() + this.#backoffMs;
     this.#o.logger.warn({ err: (err as Error).message, retryInMs: this.#backoffMs }, 'katar-sms server unavailable; retrying');
   }
 }
