@@ -125,6 +125,7 @@ async function targets() {
     const memoryAfterFill = await probe(proc, process.env.FLOOD_PROBE_OUT);
     const body = JSON.stringify(message(0));
     const send = await autocannon({ url: `${url}/v1/queue/sms/send`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 50, amount: Number(values.sends) });
+    const duringSend = (await probe(proc, process.env.FLOOD_PROBE_OUT))?.stalls;
     const maxSeq = TASKS + Number(values.sends);
     const seconds = Number(values.seconds);
     await listLoad(url, { connections: 50, seconds: 2, maxSeq }); // warm-up
@@ -135,7 +136,7 @@ async function targets() {
     const health = await (await fetch(`${url}/healthz`)).json();
     await stop(proc);
     const lat = (r) => ({ p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, perSecond: Math.round(r.requests.average), non2xx: r.non2xx, errors: r.errors });
-    return { tasks: TASKS, maxLiveTasks, idleRssMb: idle.rssMb, fill: filled, rssAfterFillMb: afterFill.rssMb, peakDuringFillMb: afterFill.peakMb, send: lat(send), list: lat(list), listQueued: lat(listQueued), rssAfterLoadMb: afterLoad.rssMb, peakMb: afterLoad.peakMb, memoryAfterFill, memoryAfterLoad, healthTasks: health.queues };
+    return { tasks: TASKS, maxLiveTasks, idleRssMb: idle.rssMb, fill: filled, rssAfterFillMb: afterFill.rssMb, peakDuringFillMb: afterFill.peakMb, send: lat(send), list: lat(list), listQueued: lat(listQueued), rssAfterLoadMb: afterLoad.rssMb, peakMb: afterLoad.peakMb, stallsDuringSend: duringSend, memoryAfterFill, memoryAfterLoad, healthTasks: health.queues };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -42,7 +42,12 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const lock: DataDirLock = await lockDataDir(config.dataDir);
     closers.push(() => lock.release());
     const storeLog = logger.child({ module: 'store' });
-    const store = await FileStore.open(config.dataDir, { onWarning: (msg, details) => storeLog.warn(details, msg) });
+    const store = await FileStore.open(config.dataDir, { reserveBytes: config.store.reserveBytes, onWarning: (msg, details) => storeLog.warn(details, msg) });
+    store.onStateChange((h) => {
+      if (!h.writable) storeLog.error({ reason: h.reason, freeBytes: h.freeBytes }, 'the store cannot write: new sends are refused (507) until it can; nothing unacknowledged is kept');
+      else if (!h.acceptingNew) storeLog.warn({ freeBytes: h.freeBytes, reserveBytes: h.reserveBytes }, 'free space is below the reserve: new sends are refused (507), outcomes and received SMS are still recorded');
+      else storeLog.info({ freeBytes: h.freeBytes }, 'the store writes again: sends are accepted');
+    });
     closers.push(() => store.close());
     const queue = await QueueService.open({ store, queues: config.queues, maxLiveTasks: config.maxLiveTasks });
     closers.push(async () => queue.close());

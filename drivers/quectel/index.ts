@@ -18,7 +18,7 @@ export const quectelDriver: ModemDriver = {
     { vendorId: '05c6', productId: '9215', note: 'EC20 (Qualcomm id)' },
   ],
   urcs: [
-    // modems.md §1.13: GNSS, LwM2M and DTMF notices.
+    // GNSS, LwM2M and DTMF notices (ModemManager quectel plugin; docs/hardware.md#quectel-ec2x).
     { name: '+QGPSURC', match: 'prefix' },
     { name: '+QLWURC', match: 'prefix' },
     { name: '+QTONEDET', match: 'prefix' },

@@ -1,5 +1,5 @@
 /**
- * The shape of a modem driver (practice 7): match rules, vendor URCs, extra init commands
+ * The shape of a modem driver: match rules, vendor URCs, extra init commands
  * and commented quirk flags. Drivers live in the top-level `drivers/` folder and import only
  * from `src/modem/`; the session receives the list and never imports a driver itself.
  */
@@ -16,7 +16,7 @@ export interface UsbId {
 
 /**
  * Firmware defects and tuning. Every flag names the firmware and the symptom it answers
- * (modems.md §2); `honoured by` says which component acts on it.
+ * (docs/hardware.md#modem-families); `honoured by` says which component acts on it.
  */
 export interface DriverQuirks {
   /**
@@ -76,7 +76,7 @@ export interface DriverQuirks {
    * the receive storage once and emits `stored` for each entry.
    */
   sweepAfterInit?: boolean;
-  /** Receive-storage preference, first allowed wins (default ME, MT, SM; modems.md §1.9). */
+  /** Receive-storage preference, first allowed wins (default ME, MT, SM; docs/hardware.md#message-storage). */
   storagePreference?: string[];
   /** Deadline for `+CMGS` after Ctrl-Z (SIM800 60 s, Quectel UGxx/EC25 120 s). Default 60 000. */
   cmgsTimeoutMs?: number;

@@ -2,7 +2,7 @@
  * Parsing of identification answers (`AT+CGMI`, `AT+CGMM`, `AT+CGMR`, `AT+CGSN`, `ATI`).
  * Real answers carry an echo of the command name (`+CGMR: LE20B04SIM7600G22`), a label
  * (`Revision:1418B04SIM800L24`, `Manufacturer: huawei`), leading spaces and double spaces
- * (Wavecom ` MULTIBAND  900E  1800`) or several lines (Nokia `AT+CGMR`) — modems.md §1.1.
+ * (Wavecom ` MULTIBAND  900E  1800`) or several lines (Nokia `AT+CGMR`); docs/hardware.md#identification.
  */
 
 const LABEL = /^(?:\+(?:C?GM[IMR]|C?GSN)\s*:|manufacturer\s*:|model\s*:|revision\s*:|imei\s*:)\s*/i;

@@ -1,7 +1,7 @@
 /**
  * Registration and signal answers (`+CREG`, `+CEREG`, `+CGREG`, `+CSQ`, `+COPS`) in their
  * real-world variants: spaces anywhere, leading zeros, quoted or bare LAC/CI, extra
- * fields (modems.md §1.12).
+ * fields (docs/hardware.md#registration-and-signal).
  */
 
 /** Registration as reported in health samples. */

@@ -1,5 +1,5 @@
 /**
- * The start-up dialogue of a session (modems.md §1.3, §1.4, §4 item 10): flush, wake,
+ * The start-up dialogue of a session (docs/hardware.md#the-start-up-sequence): flush, wake,
  * echo off, numeric errors, identify, pick the driver, SIM, PDU mode, storage, new-message
  * indications, SMSC, vendor extras, registration. Optional commands may fail on any
  * vendor; only a silent or vanished modem (the host's `cmd` throws) stops the sequence.
@@ -48,7 +48,7 @@ export interface InitDone {
 }
 
 /**
- * Default receive-storage preference (modems.md §1.9, §2.2): ME first, because it is the
+ * Default receive-storage preference (docs/hardware.md#message-storage): ME first, because it is the
  * factory receive memory of Quectel and Huawei LTE firmware (moving EC25 to SM left +CMTI
  * pointing at ME and CMGR answering a bare OK, serialport-gsm #12), is usually larger, and
  * spares the SIM; MT (ME+SM) next; SM, which every modem has, last. Modems that store

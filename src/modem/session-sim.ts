@@ -1,5 +1,5 @@
 /**
- * SIM handling at start-up (modems.md §1.4): ask `AT+CPIN?`, enter the configured PIN at
+ * SIM handling at start-up (docs/hardware.md#sim-and-pin): ask `AT+CPIN?`, enter the configured PIN at
  * most once per process, wait out "SIM busy" with backoff for about 30 s. A refused PIN is
  * never entered again: three refusals block the card (PUK), which needs a person.
  */

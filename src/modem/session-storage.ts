@@ -17,7 +17,7 @@ export interface StorageHost {
   settingsLost(reason: string): void;
 }
 
-/** True for the empty-slot errors of modems.md §1.7.2: CMS 321, Samsung CME -1. */
+/** True for the errors that mean an empty slot: CMS 321, Samsung CME -1 (docs/hardware.md#reading-and-listing-stored-messages). */
 export function isEmptySlotError(err: unknown): boolean {
   if (isKatarError(err, 'CMS_ERROR')) return err.details?.errorCode === 321;
   if (isKatarError(err, 'CME_ERROR')) return err.details?.errorCode === -1;

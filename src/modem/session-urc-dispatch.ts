@@ -47,7 +47,7 @@ export function dispatchUrc(host: UrcHost, urc: Urc): void {
       host.status.updateRegistration();
       break;
     case 'sim-or-radio':
-      // Unsolicited while initialised: the modem reset (modems.md §1.13). While the SIM
+      // Unsolicited while initialised: the modem reset (docs/hardware.md#start-up-and-restarts). While the SIM
       // blocks: it may have become ready. During init: the SIM we are waiting for.
       if (host.status.initialised || isSimState(host.status.current)) host.requestInit(`unsolicited ${effect.line}`);
       break;

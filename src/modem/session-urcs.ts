@@ -1,6 +1,7 @@
 /**
  * What an unsolicited result means to a session, pure: new stored message, routed PDU,
- * registration change, SIM/radio notice. Sources: modems.md §1.7.1, §1.8, §1.12, §1.13.
+ * registration change, SIM/radio notice. Sources: docs/hardware.md (new-message
+ * indications, status reports, registration and signal, start-up and restarts).
  */
 import type { Urc } from './at/urc.js';
 import type { DriverQuirks } from './driver.js';

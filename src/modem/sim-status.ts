@@ -1,7 +1,7 @@
 /**
  * What the SIM says (`AT+CPIN?` answers and the errors it may give instead), reduced to
- * the decisions the session makes. Sources: modems.md §1.4 (ModemManager's CPIN table,
- * python-gsmmodem, Quectel forum, SIM800 manual) and §1.10 (CME/CMS codes).
+ * the decisions the session makes. Sources: docs/hardware.md#sim-and-pin (ModemManager's
+ * CPIN table, python-gsmmodem, Quectel forum, SIM800 manual) and docs/hardware.md#error-codes.
  */
 import { isKatarError } from '../errors.js';
 

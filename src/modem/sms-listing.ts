@@ -1,6 +1,6 @@
 /**
- * Parsing `AT+CMGR` / `AT+CMGL` answers in PDU mode, pure. Real headers vary (modems.md
- * §1.7.2 table, §1.7.3, §4 item 6): `<stat>` optional, `<alpha>` optional / empty / quoted
+ * Parsing `AT+CMGR` / `AT+CMGL` answers in PDU mode, pure. Real headers vary
+ * (docs/hardware.md#reading-and-listing-stored-messages): `<stat>` optional, `<alpha>` optional / empty / quoted
  * / unquoted, the last integer is the TPDU length, and the PDU follows on the next
  * non-empty line or after a space on the same line. Empty slots answer `+CMGR: 0,,0`.
  */

@@ -1,6 +1,7 @@
 /**
  * Choosing message storage (`AT+CPMS`) and new-message indications (`AT+CNMI`) from what
- * the modem advertises, never hard-coded (modems.md §1.3, §1.7.1, §1.9, §4 item 10).
+ * the modem advertises, never hard-coded (docs/hardware.md#message-storage and
+ * docs/hardware.md#new-message-indications-atcnmi).
  */
 
 /** Parses an `AT+CPMS=?` answer into the memories allowed per parameter (mem1, mem2, mem3). */

@@ -186,6 +186,7 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   }
 
   async #apply(part: SentPart, r: StatusReportIn): Promise<void> {
+    this.#store.assertWritable();
     const verdict = readReportStatus(r.status);
     this.#count(part.queue, verdict.status);
     const changed = await this.#serial(() => this.#record(part, r, verdict));

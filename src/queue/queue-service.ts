@@ -17,12 +17,6 @@ import { type Attempt, type InboxEntry, type Task, type TaskStatus } from './tas
 /** Default most live (queued, paused, in progress) tasks: sized for a Raspberry Pi. */
 export const DEFAULT_MAX_LIVE_TASKS = 100_000;
 
-/** Store features the queue uses where the store has them. */
-interface StoreHooks {
-  onReload?(listener: () => void): void;
-  assertAcceptingNew?(): void;
-}
-
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
@@ -76,7 +70,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
     const q = new QueueService(opts);
     await q.#recover();
     // After a failed write the store reloads what is on disk; the indexes follow it.
-    (opts.store as StoreHooks).onReload?.(() => q.#index(q.#now()));
+    opts.store.onReload(() => q.#index(q.#now()));
     const every = opts.sweepIntervalMs ?? 1000;
     if (every > 0) {
       q.#timer = setInterval(() => void q.sweep().catch((err: unknown) => q.emit('error', err as Error)), every);
@@ -155,7 +149,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   /** Adds tasks in one durable write. An idempotency key seen before returns the first task. */
   async add(queue: string, items: NewTask[]): Promise<Array<{ task: Task; created: boolean }>> {
     this.settings(queue);
-    (this.store as StoreHooks).assertAcceptingNew?.();
+    this.store.assertAcceptingNew();
     if (this.store.live.size + items.length > this.#maxLive) {
       throw new KatarError('QUEUE_FULL', `the queue holds ${this.store.live.size} unsent tasks, the most it takes is ${this.#maxLive} (maxLiveTasks); retry later`, { retryAfterSeconds: 30, limit: this.#maxLive });
     }
@@ -223,6 +217,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   #take(queue: string, worker: string, max: number, leaseMs?: number): { taken: Task[]; changed: Array<[Task, TaskStatus]> } {
     const settings = this.settings(queue);
+    this.store.assertWritable();
     const now = this.#now();
     const changed = this.#expireLeases(now);
     const index = this.#ready.get(queue)!;
@@ -261,6 +256,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   /** Validates every report, then applies them in memory (durable at the next commit). */
   async #applyReports(queue: string, worker: string, reports: TaskReport[]): Promise<Array<[Task, TaskStatus]>> {
     this.settings(queue);
+    this.store.assertWritable();
     const now = this.#now();
     const plans: Array<{ task: Task; report: TaskReport }> = [];
     for (const [i, r] of reports.entries()) {
@@ -340,6 +336,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
    * from here a crash means "outcome unknown", never "send again".
    */
   async markSubmitting(queue: string, worker: string, id: string): Promise<void> {
+    this.store.assertWritable();
     const t = this.store.live.get(id);
     if (!t || t.queue !== queue || t.status !== 'in progress' || t.lease?.worker !== worker) {
       throw new KatarError('LEASE_LOST', `task ${id} is no longer leased to ${worker}`, { id });
@@ -355,6 +352,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
    * "submitting" mark, if set, is cleared too.
    */
   async release(queue: string, worker: string, id: string, why: string): Promise<void> {
+    this.store.assertWritable();
     const t = this.store.live.get(id);
     if (!t || t.queue !== queue || t.status !== 'in progress' || t.lease?.worker !== worker) return;
     const attempts = t.attempts.slice(0, -1);
@@ -385,6 +383,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   async #transition(queue: string, id: string, from: TaskStatus[], to: TaskStatus): Promise<Task> {
     this.settings(queue);
+    this.store.assertWritable();
     const t = this.store.live.get(id);
     if (!t || t.queue !== queue) {
       const done = await this.#readFinished(id);
@@ -408,6 +407,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   /** Stores a received SMS once: a repeat of a known `dedupKey` returns the first entry. */
   async receive(queue: string, sms: IncomingSms): Promise<{ entry: InboxEntry; duplicate: boolean }> {
     this.settings(queue);
+    this.store.assertWritable();
     const r = await storeIncoming(this.store, queue, sms);
     if (!r.duplicate) {
       await this.store.commit();
@@ -418,6 +418,8 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   /** Expires leases and validity that have run out; called by a timer and before each lease. */
   async sweep(): Promise<void> {
+    // Nothing expires while nothing can be recorded: the leases wait for the disk.
+    if (!this.store.health().writable) return;
     const now = this.#now();
     const changed = this.#expireLeases(now);
     for (const t of [...this.store.live.values()]) {

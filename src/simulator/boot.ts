@@ -7,7 +7,7 @@ export function simReadyLines(p: Personality): string[] {
 }
 
 /**
- * Spontaneous lines after power-on (modems.md 1.13): the personality's boot URCs, then
+ * Spontaneous lines after power-on (docs/hardware.md#start-up-and-restarts): the personality's boot URCs, then
  * the SIM's state as far as it goes without a PIN.
  */
 export function bootLines(p: Personality, sim: SimStatus): string[] {

@@ -3,7 +3,7 @@ import { tpduLength } from './behaviours/read-delete.js';
 import type { StoredMessage } from './storage.js';
 import type { IncomingSms, SentSms, SimContext } from './types.js';
 
-/** TP-ST for a failed delivery: 0x43, permanent error (modems.md vector R07). */
+/** TP-ST for a failed delivery: 0x43, permanent error (vector R07, docs/hardware.md#test-vectors). */
 const FAILED_STATUS = 0x43;
 
 function hexOut(ctx: SimContext, pdu: string): string {

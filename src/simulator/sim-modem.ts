@@ -41,7 +41,7 @@ export interface SimCounters {
 
 /**
  * A simulated GSM/LTE modem: the device side of the port seam. `link()` gives the
- * gateway a ModemPort; behaviours (practice 8) answer AT commands; controls inject
+ * gateway a ModemPort; behaviours (small objects a test can override) answer AT commands; controls inject
  * messages and faults; `sent`, `commands` and `counters` record what happened.
  *
  * Events: 'command' (line), 'sms-sent' (SentSms), 'sms-delivered-to-inbox'

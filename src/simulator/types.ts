@@ -8,8 +8,8 @@ export type NetworkState = 'registered' | 'roaming' | 'searching' | 'denied' | '
 export type SimStatus = 'ready' | 'pin' | 'puk' | 'busy' | 'absent' | 'failure';
 
 /**
- * Receive-side quirks seen on real modems (modems.md 1.7.1, 1.8); each switch reproduces
- * one field failure. Personalities set some; options override them.
+ * Receive-side quirks seen on real modems (docs/hardware.md#simulator-quirk-switches);
+ * each switch reproduces one field failure. Personalities set some; options override them.
  */
 export interface SimQuirks {
   /** Announce each stored message twice (`+CMTI` repeated). */
@@ -77,7 +77,7 @@ export interface SimModemOptions {
   iccid?: string;
 }
 
-/** Volatile settings; lost on reboot/replug (modems.md 1.13). */
+/** Volatile settings; lost on reboot/replug (docs/hardware.md#start-up-and-restarts). */
 export interface SimSettings {
   echo: boolean;
   cmee: 0 | 1 | 2;
@@ -142,7 +142,7 @@ export interface SimContext {
 }
 
 /**
- * One small piece of modem behaviour (practice 8). The first behaviour whose `match` is
+ * One small piece of modem behaviour; a test overrides or adds one. The first behaviour whose `match` is
  * true and whose `handle` returns an Outcome answers; returning undefined falls through.
  */
 export interface SimBehaviour {

@@ -171,7 +171,10 @@ export class SendLoop {
     return { report: { _id: task._id, status: 'done', references: refs, awaitingReport: this.#o.statusReports } };
   }
 
-  /** The one retry decision: what a failed part means for the task (STYLE practice 5). */
+  /**
+   * The one retry decision: what a failed part means for the task. A PDU the modem may
+   * have taken is never sent again (docs/hardware.md#sending-atcmgs-in-pdu-mode).
+   */
   #failure(task: LeasedTask, err: unknown, partIndex: number, partCount: number, refs: number[]): Outcome {
     const phase = isKatarError(err) ? err.details?.phase : undefined;
     const what = isKatarError(err) ? `${err.code}: ${err.message}` : String(err);

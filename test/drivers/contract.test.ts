@@ -1,5 +1,5 @@
 /**
- * The driver contract suite (practice 10): the same checks for every built-in driver, run
+ * The driver contract suite: the same checks for every built-in driver, run
  * against its simulator personality always, and against a real modem when
  * KATAR_TEST_MODEM names its device (e.g. /dev/ttyUSB2; optional KATAR_TEST_MODEM_PIN).
  */

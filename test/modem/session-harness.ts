@@ -1,6 +1,6 @@
 /**
  * Builds a ModemSession on an in-process SimulatedModem for one scenario, with fake-time
- * helpers: each test states only its twist (practice 9).
+ * helpers: each test states only its twist.
  */
 import { afterEach, beforeEach, vi } from 'vitest';
 import { builtinDrivers } from '../../drivers/index.js';

@@ -9,7 +9,7 @@ import type { Urc } from '../../src/modem/at/urc.js';
 const PREF = ['ME', 'MT', 'SM'];
 const urc = (name: string, args: string, pdu?: string): Urc => ({ name, args, line: `${name}: ${args}`, boot: false, ...(pdu ? { pdu } : {}) });
 
-describe('storage choice from real AT+CPMS=? answers (modems.md §1.9)', () => {
+describe('storage choice from real AT+CPMS=? answers (docs/hardware.md#message-storage)', () => {
   it.each([
     ['+CPMS: ("ME","MT","SM","SR"),("ME","MT","SM","SR"),("ME","MT","SM","SR")', ['ME', 'ME', 'ME']],
     ['+CPMS: ("SM","ME"),("SM","ME"),("SM","ME")', ['ME', 'ME', 'ME']],
@@ -28,7 +28,7 @@ describe('storage choice from real AT+CPMS=? answers (modems.md §1.9)', () => {
   });
 });
 
-describe('CNMI candidates from real AT+CNMI=? answers (modems.md §1.3)', () => {
+describe('CNMI candidates from real AT+CNMI=? answers (docs/hardware.md#new-message-indications-atcnmi)', () => {
   const first = (answer: string, statusReports = false): string | undefined => cnmiCandidates(parseCnmiTest(answer), { statusReports })[0]?.args;
   it.each([
     ['+CNMI: (2),(0-1,3),(0,2),(0-1),(0)', '2,1,0,0,0'],
@@ -85,7 +85,7 @@ describe('identification, SIM, registration answers', () => {
     expect(parseCpinLine('+CPIN: PH-NET PIN')).toBe('other-lock');
   });
 
-  it('registration, signal and operator variants (modems.md §1.12)', () => {
+  it('registration, signal and operator variants (docs/hardware.md#registration-and-signal)', () => {
     expect(parseSolicitedRegistration('+CREG:002,001,"18d8","ffff"')).toBe(1);
     expect(parseSolicitedRegistration('+CREG: 2,1,  0 5, 2715')).toBe(1);
     expect(parseSolicitedRegistration('+CEREG: 2,10,"8d83","671f98a",7')).toBe(10);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanPdu, parseCmgl, parseCmgr } from '../../src/modem/sms-listing.js';
 
-// Vectors from modems.md §3.2 (python-gsmmodem, ModemManager fixtures).
+// SMS-DELIVER vectors D06, D08-D10 (python-gsmmodem test_modem.py; docs/hardware.md#test-vectors).
 const D06 = '06917228195339040A9110325476980000313080512061800CC8329BFD06DDDF72363904';
 const D08 = '07917248014000F3240B917247587706F400003110824115248012C8329BFD06C9C373B8B82C97E741F034';
 const D09 =

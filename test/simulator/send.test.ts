@@ -3,7 +3,7 @@ import { encodeSubmit } from '../../src/modem/pdu/index.js';
 import { SimulatedModem } from '../../src/simulator/index.js';
 import { flush, wire } from './wire.js';
 
-// Golden SUBMIT vectors from outside the project (python-gsmmodem test_pdu.py; modems.md S01, S04, S06-S08).
+// Golden SUBMIT vectors from outside the project (python-gsmmodem test_pdu.py: S01, S04, S06-S08 in docs/hardware.md#test-vectors).
 const S01 = '0001000B917228001011F100000CC8329BFD065DDF72363904';
 const S04 = '04A12143F5310D0AA110624521430000A91BD4F29C0E6A97E7F3F0B9AC03B1DFE3301BE4AEB7C565F91C';
 const S06 =

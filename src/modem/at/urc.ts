@@ -1,7 +1,8 @@
 /**
  * Unsolicited result codes: the registry of lines a modem emits on its own (new message,
  * registration change, boot...) and a dispatcher that hands them to subscribers.
- * Sources: modems.md §1.11, §1.13 and §4 item 4 (gammu, ModemManager, vendor manuals).
+ * Sources: docs/hardware.md#unsolicited-result-codes and #start-up-and-restarts (gammu,
+ * ModemManager, vendor manuals).
  */
 
 /** One unsolicited result as delivered to subscribers. */

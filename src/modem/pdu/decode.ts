@@ -14,7 +14,7 @@ export interface DecodeOptions {
  * Decodes a PDU as a modem prints it (hex, any case). smscIncluded defaults to true (what
  * +CMGR/+CMGL/+CMT print, and what AT+CMGS receives). Throws KatarError('PDU_INVALID') for
  * anything it cannot make sense of, never an untyped error. Tolerates the real-world defects
- * listed in modems.md (trailing ',0', trailing FF padding, extra octets after TP-ST, UDL
+ * listed in docs/hardware.md#defects-the-decoder-tolerates (trailing ',0', trailing FF padding, extra octets after TP-ST, UDL
  * larger than the data, a wrong SMSC length octet, DCS mismatches) and records each one in
  * `warnings`. 8-bit user data is returned in `data` with `text` = ''.
  */

@@ -199,6 +199,15 @@ export class FileStore {
     this.#disk.assertAcceptingNew();
   }
 
+  /**
+   * Throws STORAGE_FULL / STORE_UNAVAILABLE while the store cannot write. Callers check
+   * before they change anything in memory, so that no change that cannot be made durable
+   * is ever seen by a later request (which could take it for an earlier, acknowledged one).
+   */
+  assertWritable(): void {
+    if (!this.#disk.writable) throw this.#disk.error();
+  }
+
   /** Records the new state of a live task (durable at the next commit). */
   putLive(task: Task): void {
     this.#touch();

@@ -3,7 +3,7 @@ import type { SimBehaviour, SimQuirks, SimSettings } from '../types.js';
 /** Names of the built-in personalities. */
 export type PersonalityName = 'generic' | 'simcom-sim800' | 'simcom-sim7600' | 'quectel-ec25' | 'huawei-e3372';
 
-/** Header layouts of `+CMGR:` seen on real modems (modems.md 1.7.2 table). */
+/** Header layouts of `+CMGR:` seen on real modems (docs/hardware.md#reading-and-listing-stored-messages). */
 export type CmgrHeaderStyle =
   | 'standard' // +CMGR: 0,,24
   | 'empty-alpha' // +CMGR: 0,"",24 (Telit HE910)
@@ -16,7 +16,7 @@ export type CmgrHeaderStyle =
 export type EmptySlotStyle = 'ok' | 'cms321' | 'cmgr-0-0' | 'cme-1';
 
 /**
- * A modem family as data (practice 7): strings it prints, ranges it advertises, and
+ * A modem family as data (docs/hardware.md#modem-families): strings it prints, ranges it advertises, and
  * quirk flags. Behaviours read it; nothing branches on the personality's name.
  */
 export interface Personality {

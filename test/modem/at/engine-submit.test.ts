@@ -9,7 +9,7 @@ import { AtEngine } from '../../../src/modem/at/engine.js';
 import type { Urc } from '../../../src/modem/at/urc.js';
 import { bytewise, FakePort, flush, rejection } from './fake-port.js';
 
-// modems.md S01 (python-gsmmodem test_pdu.py): "Hello World!" to +27820001111, no SMSC.
+// Vector S01 (python-gsmmodem test_pdu.py, docs/hardware.md#test-vectors): "Hello World!" to +27820001111, no SMSC.
 const PDU = '0001000B917228001011F100000CC8329BFD065DDF72363904';
 const CMD = 'AT+CMGS=24';
 const ESC = '\x1b';

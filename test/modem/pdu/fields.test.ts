@@ -9,9 +9,10 @@ import { parseUdh } from '../../../src/modem/pdu/udh.js';
 import { encodeRelativeValidity, validityMinutesOf } from '../../../src/modem/pdu/validity.js';
 import { bytes, codeOf, hexOf } from './helpers.js';
 
-// All expectations in this file are the §3.5 sub-vectors of /work/shared/docs/modems.md.
+// All expectations in this file are published field-level vectors; docs/hardware.md#field-level-vectors
+// names the source of each group.
 
-describe('3.5.1 TP address fields', () => {
+describe('TP address fields', () => {
   it.each([
     ['+9876543210', 7, '0A918967452301', '0A918967452301000000'],
     ['+987654321', 7, '099189674523F1', '099189674523F1000000'],
@@ -33,7 +34,7 @@ describe('3.5.1 TP address fields', () => {
   });
 });
 
-describe('3.5.2 SMSC fields (length counts octets)', () => {
+describe('SMSC fields (length counts octets)', () => {
   it.each([
     ['+9876543210', '06918967452301', '06918967452301000000'],
     ['+987654321', '069189674523F1', '069189674523F1000000'],
@@ -51,7 +52,7 @@ describe('3.5.2 SMSC fields (length counts octets)', () => {
   });
 });
 
-describe('3.5.3 ModemManager address encoder', () => {
+describe('ModemManager address encoder', () => {
   it('encodes as SMSC and as TP address', () => {
     expect(hexOf(encodeSmsc('+19037029920'))).toBe('07919130079229F0');
     expect(hexOf(encodeSmsc('9037029920'))).toBe('06810973209902');
@@ -60,7 +61,7 @@ describe('3.5.3 ModemManager address encoder', () => {
   });
 });
 
-describe('3.5.4 alphanumeric and numeric address decoding', () => {
+describe('alphanumeric and numeric address decoding', () => {
   it.each([
     ['0B915155214365F7', '+15551234567', 'international'],
     ['0BD0CDE6DB5DCE03', 'MMoney', 'alphanumeric'],
@@ -74,7 +75,7 @@ describe('3.5.4 alphanumeric and numeric address decoding', () => {
   });
 });
 
-describe('3.5.5 GSM 7-bit codes and packing', () => {
+describe('GSM 7-bit codes and packing', () => {
   it.each([
     ['', '', ''],
     ['123', '313233', '31D90C'],
@@ -109,7 +110,7 @@ describe('3.5.5 GSM 7-bit codes and packing', () => {
   });
 });
 
-describe('3.5.6 UCS-2 incl. surrogate pairs', () => {
+describe('UCS-2 incl. surrogate pairs', () => {
   it.each([
     ['あ叶葉', '304253F68449'],
     ['はい', '306F3044'],
@@ -130,7 +131,7 @@ describe('3.5.6 UCS-2 incl. surrogate pairs', () => {
   });
 });
 
-describe('3.5.7 User Data Header elements', () => {
+describe('User Data Header elements', () => {
   it.each([
     ['0003170301', { reference: 23, referenceBits: 8, sequence: 1, total: 3 }, undefined],
     ['080401800402', { reference: 384, referenceBits: 16, sequence: 2, total: 4 }, undefined],
@@ -153,7 +154,7 @@ describe('3.5.7 User Data Header elements', () => {
   });
 });
 
-describe('3.5.8 timestamps', () => {
+describe('timestamps', () => {
   it.each([
     ['51117200000000', '2015-11-27T00:00:00+00:00', 0],
     ['51117200000080', '2015-11-27T00:00:00+02:00', 120],
@@ -178,7 +179,7 @@ describe('3.5.8 timestamps', () => {
   });
 });
 
-describe('3.5.9 relative validity period', () => {
+describe('relative validity period', () => {
   it.each([
     [30, 5],
     [16 * 60, 151],
@@ -213,7 +214,7 @@ describe('3.5.9 relative validity period', () => {
   });
 });
 
-describe('3.5.10 semi-octets', () => {
+describe('semi-octets', () => {
   it.each([
     ['15125551234', '51215515 32F4'],
     ['123', '21F3'],

@@ -14,7 +14,7 @@ describe('segmentText / countParts', () => {
     expect(segmentText(x(161)).parts).toEqual([x(153), x(8)]);
   });
 
-  // python-messaging TestSubmitPduCounts, as listed in modems.md §2.9.
+  // python-messaging TestSubmitPduCounts (messaging/test/test_sms.py).
   it.each([
     [x(160), 1],
     [x(161), 2],

@@ -3,7 +3,7 @@ import { encodeSubmit } from '../../../src/modem/pdu/index.js';
 import { submit } from './helpers.js';
 import { VECTORS as V } from './vectors.js';
 
-// Texts of the multi-part vectors: the parts' texts as modems.md §3.1 states them, joined.
+// Texts of the multi-part vectors: the parts' texts as python-gsmmodem's test_pdu.py states them, joined.
 const LOREM = [
   'Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.Ut enim ad minim veniam, quin',
   'ostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.Duis aute irure dolor in reprehenderit in voluptate velit esse cillum doloe e',

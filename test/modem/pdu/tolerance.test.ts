@@ -3,7 +3,7 @@ import { decodePdu } from '../../../src/modem/pdu/index.js';
 import { codeOf, deliver, statusReport, submit } from './helpers.js';
 import { VECTORS as V } from './vectors.js';
 
-// Real-world defects from modems.md §1.7.2, §1.8, §2.4, §2.9 and §4 item 5, applied to the
+// Real-world defects (docs/hardware.md#defects-the-decoder-tolerates), applied to the
 // golden vectors; each must decode to the clean result plus a warning.
 
 describe('decodePdu tolerance', () => {

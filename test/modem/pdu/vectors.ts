@@ -1,11 +1,11 @@
 /**
- * Golden PDUs copied verbatim from /work/shared/docs/modems.md §3 (published test vectors
- * and real modem captures from outside projects, never produced by our encoder).
+ * Golden PDUs copied verbatim from published test suites and real modem captures of other
+ * projects, never produced by our encoder; docs/hardware.md#test-vectors names the source of each.
  */
 export const VECTORS = {
   // GSM-7 "Hello World!", no SMSC (00), international DA, MR 0, no VP
   S01: '0001000B917228001011F100000CC8329BFD065DDF72363904',
-  // GSM-7 "Flash SMS" — NOT actually class 0 (see note)
+  // GSM-7 "Flash SMS": first octet 0x05 sets TP-RD and DCS is 0x00, so NOT a class 0 (flash) message
   S02: '0005000B917228001011F10000094676788E064D9B53',
   // UCS2 Chinese with SMSC +44000000000, relative validity 52 weeks
   S03: '07914400000000F01100099121436587F90008F40A4E16754C60A8597DFF01',
