@@ -30,12 +30,7 @@ const PACKAGES = [
 ];
 
 /** Imports the ladder forbids that the tree still has; delete a line once its import has moved. */
-const KNOWN_EXCEPTIONS = [
-  { file: 'src/queue/clock-watch.ts', package: 'lowdb' },
-  { file: 'src/worker/remote/state.ts', package: 'lowdb' },
-  { file: 'src/http/app.ts', package: 'pino', typesOnly: true },
-  { file: 'src/main.ts', package: 'fastify', typesOnly: true },
-];
+const KNOWN_EXCEPTIONS = [];
 
 /** True when the place (a file or `folder/**`) lies inside `area`. */
 const within = (place, area) => place === area || (area.endsWith('/**') && `${place}/`.startsWith(area.slice(0, -2)));

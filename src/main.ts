@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { assertSafeListen, type Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type HttpApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
 import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
@@ -12,7 +11,7 @@ import { FileStore } from './queue/store/file-store.js';
 /** A started gateway and the way to stop it. */
 export interface RunningGateway {
   gateway: Gateway;
-  app: FastifyInstance;
+  app: HttpApp;
   /** `http://host:port` it listens on. */
   url: string;
   /** Stops in reverse order: HTTP, workers, jobs, queue, store, lock. Safe to call twice. */

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import type { Config, Role } from '../config.js';
 import type { Gateway } from '../gateway/gateway.js';
@@ -24,6 +24,9 @@ declare module 'fastify' {
     public?: boolean;
   }
 }
+
+/** The HTTP app as the rest of the gateway sees it. */
+export type HttpApp = FastifyInstance;
 
 /** What the HTTP adapter needs. */
 export interface AppDeps {

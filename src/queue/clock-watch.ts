@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Low } from 'lowdb';
 import { systemClock, type Clock } from '../clock.js';
-import { DurableJsonFile } from './store/durable-json-file.js';
+import { openJsonDocument, type JsonDocument } from './store/json-document.js';
 
 /** The last time the wall clock was seen to jump, kept in the data dir. */
 export interface ClockJump {
@@ -43,25 +42,24 @@ const NO_RELEASE_BEFORE = Date.UTC(2026, 0, 1);
  * the gateway was down (the clock now reads earlier than the newest data).
  */
 export class ClockWatch extends EventEmitter<{ jump: [ClockJump] }> {
-  readonly #db: Low<ClockFile>;
+  readonly #db: JsonDocument<ClockFile>;
   readonly #clock: Clock;
   readonly #o: ClockWatchOptions;
   #offset: number;
   #timer: NodeJS.Timeout | undefined;
   #saving: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, o: ClockWatchOptions) {
+  private constructor(db: JsonDocument<ClockFile>, o: ClockWatchOptions) {
     super();
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
-    this.#db = new Low<ClockFile>(new DurableJsonFile<ClockFile>(join(dir, 'clock.json')), { version: 1 });
+    this.#db = db;
     this.#offset = this.#clock.wall() - this.#clock.mono();
   }
 
   /** Loads the last jump from `dir/clock.json` and checks the clock against the data. */
   static async open(dir: string, o: ClockWatchOptions): Promise<ClockWatch> {
-    const w = new ClockWatch(dir, o);
-    await w.#db.read();
+    const w = new ClockWatch(await openJsonDocument<ClockFile>(join(dir, 'clock.json'), { version: 1 }), o);
     const newest = o.newestData?.();
     if (newest !== undefined && newest > w.#clock.wall() + 60_000) await w.#record(0);
     return w;

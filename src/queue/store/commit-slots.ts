@@ -11,6 +11,11 @@ export interface Claims {
   /** History and inbox: where they end, and which rewrite (retention) of the file. */
   history: LogMark & { epoch: number };
   inbox: LogMark & { epoch: number };
+  /**
+   * Written after the data of these claims was fsynced (a follow-up record), not beside it:
+   * the files must then meet it; no commit before it can be what a crash left.
+   */
+  confirmed?: boolean;
 }
 
 /** The file of commit records in a data directory. */

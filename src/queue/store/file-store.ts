@@ -86,6 +86,7 @@ export class FileStore {
   #checkpointRetryAt = 0;
   /** Something changed in memory since the last reload while unwritable. */
   #staleWhileDown = false;
+  #confirming = false;
   #closed = false;
 
   private constructor(dir: string, opts: FileStoreOptions) {
@@ -293,6 +294,7 @@ export class FileStore {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw this.#fail(failed.reason);
     this.#claims = claims;
+    this.#scheduleConfirm();
     if (this.#closing) {
       const old = this.#closing;
       this.#closing = null;
@@ -301,6 +303,40 @@ export class FileStore {
     if (this.#journal.size > this.#checkpointBytes && !this.#checkpointing && performance.now() >= this.#checkpointRetryAt) {
       setImmediate(() => void this.checkpoint().catch((err: unknown) => this.#warn('checkpoint failed; the journal stays valid and it is retried', { err: String(err) })));
     }
+  }
+
+  /**
+   * The commit record of a commit is written beside its data, so after a crash a newest
+   * record may describe a commit whose data never landed (never acknowledged). Once the
+   * writes are quiet, a follow-up record confirms the last commit: from then on a file
+   * shorter than it is damage, not a torn commit, even for the very last one.
+   */
+  #scheduleConfirm(): void {
+    if (this.#confirming) return;
+    this.#confirming = true;
+    setImmediate(() => {
+      this.#confirming = false;
+      void this.#mutex
+        .run(async () => {
+          const dirty = [this.#journal, this.#historyLog, this.#inboxLog].some((l) => l.dirty);
+          if (this.#closed || !this.#disk.writable || this.#claims.confirmed || dirty) return;
+          const confirmed: Claims = { ...this.#claims, gen: this.#claims.gen + 1, confirmed: true };
+          try {
+            await this.#slots.write(confirmed);
+          } catch (err) {
+            throw this.#fail(err);
+          }
+          this.#claims = confirmed;
+        })
+        .catch(() => undefined);
+    });
+  }
+
+  /** Resolves once the writes in flight and the follow-up commit record are done (tests, benchmarks). */
+  async settled(): Promise<void> {
+    await this.#group.idle();
+    await new Promise((r) => setImmediate(r));
+    await this.#mutex.run(async () => undefined);
   }
 
   /**

@@ -313,7 +313,9 @@ export async function loadStore(dir: string, opts: LoadOptions): Promise<{ state
   const candidates: Claims[] = [];
   if (slots.newest && slots.newest.gen >= base.gen) {
     candidates.push(slots.newest);
-    if (slots.other && slots.other.gen === slots.newest.gen - 1 && slots.other.gen >= base.gen) candidates.push(slots.other);
+    if (slots.newest.confirmed) {
+      // Its data was durable before it was written: nothing to fall back to.
+    } else if (slots.other && slots.other.gen === slots.newest.gen - 1 && slots.other.gen >= base.gen) candidates.push(slots.other);
     else if (base.gen === slots.newest.gen - 1) candidates.push(base);
   } else if (base.gen === 0 && !slots.newest) {
     candidates.push(base);

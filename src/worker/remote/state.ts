@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { Low } from 'lowdb';
 import type { SmsData } from '../../queue/task.js';
-import { DurableJsonFile } from '../../queue/store/durable-json-file.js';
 import { GroupCommit } from '../../queue/store/group-commit.js';
+import { openJsonDocument, type JsonDocument } from '../../queue/store/json-document.js';
 import type { WireReport, WireSms } from './client.js';
 
 /** What a remote worker must remember across a crash. */
@@ -24,19 +23,17 @@ export interface RemoteStateData {
  * entries, so rewriting it whole is cheap; concurrent saves share one write.
  */
 export class RemoteWorkerState {
-  readonly #db: Low<RemoteStateData>;
+  readonly #db: JsonDocument<RemoteStateData>;
   readonly #group: GroupCommit;
 
-  private constructor(dir: string) {
-    this.#db = new Low<RemoteStateData>(new DurableJsonFile<RemoteStateData>(join(dir, 'worker-state.json')), { version: 1, held: {}, reports: [], inbox: [], forwarded: [] });
+  private constructor(db: JsonDocument<RemoteStateData>) {
+    this.#db = db;
     this.#group = new GroupCommit(() => this.#db.write());
   }
 
   /** Loads the state in `dir` (empty when new). */
   static async open(dir: string): Promise<RemoteWorkerState> {
-    const s = new RemoteWorkerState(dir);
-    await s.#db.read();
-    return s;
+    return new RemoteWorkerState(await openJsonDocument<RemoteStateData>(join(dir, 'worker-state.json'), { version: 1, held: {}, reports: [], inbox: [], forwarded: [] }));
   }
 
   get data(): RemoteStateData {

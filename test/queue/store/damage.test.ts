@@ -30,6 +30,7 @@ async function seed(dir: string): Promise<void> {
   await s.commit();
   s.putLive(task('d', 5));
   await s.commit();
+  await s.settled(); // the follow-up commit record is written too
   // no close: as after a power cut
 }
 
@@ -117,15 +118,25 @@ describe('damaged files are detected, named, and never dropped silently', () => 
   });
 
   it('a commit whose writes were cut by the crash is dropped whole, in every file', async () => {
-    // The last commit (d) reached the commit record but not the journal: as if torn.
-    const j = journalPath(tmp.dir);
-    await truncate(j, await offsetOf(j, '"_id":"d"'));
+    // As if a commit (e) reached its commit record but none of its data reached the disk.
+    const { readSlots, CommitSlots } = await import('../../../src/queue/store/commit-slots.js');
+    const { newest } = await readSlots(join(tmp.dir, 'commit.slots'));
+    const slots = await CommitSlots.open(join(tmp.dir, 'commit.slots'));
+    await slots.write({ ...newest!, gen: newest!.gen + 1, confirmed: false, journal: { ...newest!.journal, records: newest!.journal.records + 1, bytes: newest!.journal.bytes + 300 } });
+    await slots.close();
+    await appendFile(journalPath(tmp.dir), '7 00000000 {"put":{"_id":"e"'); // what little of it landed
     const s = await FileStore.open(tmp.dir);
-    expect([...s.live.keys()].sort()).toEqual(['a', 'b']);
+    expect([...s.live.keys()].sort()).toEqual(['a', 'b', 'd']);
     s.putLive(task('f', 6));
     await s.commit();
     const s2 = await FileStore.open(tmp.dir);
-    expect([...s2.live.keys()].sort()).toEqual(['a', 'b', 'f']);
+    expect([...s2.live.keys()].sort()).toEqual(['a', 'b', 'd', 'f']);
+  });
+
+  it('even the last acknowledged commit is protected once it is confirmed', async () => {
+    const j = journalPath(tmp.dir);
+    await truncate(j, await offsetOf(j, '"_id":"d"'));
+    expect((await openError(tmp.dir)).details).toMatchObject({ file: 'journal-00000001.jsonl' });
   });
 
   it('a finished task never comes back from the journal when its history record is lost', async () => {
