@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { KatarError } from '../../src/errors.js';
 import { startModemHarness, until, type ModemHarness } from '../helpers/modem-harness.js';
 
 let h: ModemHarness;
@@ -84,5 +85,26 @@ describe('built-in worker: receiving', () => {
     const e = await h.gateway.queue.store.readInbox(inbox(h)[0]!);
     expect(e.incomplete).toBe(true);
     expect(e.msg.length).toBe(400 - 153);
+  });
+  it('leaves a message on the modem while the store cannot write, and stores it once it can', async () => {
+    h = await startModemHarness();
+    await h.session.whenReady();
+    const queue = h.gateway.queue;
+    const real = queue.receive.bind(queue);
+    let full = true;
+    queue.receive = (name, sms) => (full ? Promise.reject(new KatarError('STORAGE_FULL', 'the disk is full')) : real(name, sms));
+    const deletes: string[] = [];
+    h.sim.on('command', (line: string) => {
+      if (line.startsWith('AT+CMGD')) deletes.push(line);
+    });
+    h.sim.injectIncoming({ from: '+61404341143', text: 'wait for space' });
+    await until(() => h.sim.commands.some((c) => c.startsWith('AT+CMGR')), 5000, 'read from the modem');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(deletes).toEqual([]);
+    expect(slotsUsed(h)).toBe(1);
+    full = false;
+    await h.worker.receive.sweep();
+    await until(() => inbox(h).length === 1, 5000, 'stored after space came back');
+    await until(() => slotsUsed(h) === 0, 5000, 'deleted from the modem once stored');
   });
 });
