@@ -173,7 +173,7 @@ function readModem(value: unknown, path: string, index: number, queues: string[]
     statusReports: r.bool('statusReports', true),
     simSendLatencyMs: r.int('simSendLatencyMs', 100, 0, 120_000),
   };
-  const driver = r.str('driver', undefined, /^[a-z0-9-]+$/, 'must be a driver name such as generic, simcom, quectel, huawei');
+  const driver = r.str('driver', undefined, /^[a-z0-9-]+$/, 'must be a driver name (lower-case letters, digits and -; the names are checked against the drivers at start)');
   if (driver) m.driver = driver;
   const pin = r.str('pin', undefined, /^\d{4,8}$/, 'must be 4 to 8 digits');
   if (pin) m.pin = pin;

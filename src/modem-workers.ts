@@ -1,5 +1,6 @@
 import { builtinDrivers } from '../drivers/index.js';
 import type { ModemConfig } from './config.js';
+import { KatarError } from './errors.js';
 import type { Logger } from './log.js';
 import type { ComponentStarter } from './main.js';
 import type { ModemPortFactory } from './modem/port.js';
@@ -17,10 +18,24 @@ function portFactory(m: ModemConfig, logger: Logger): ModemPortFactory {
   return async () => sim.link();
 }
 
+/**
+ * Refuses a `modems[i].driver` that names no built-in driver, listing the names there are.
+ * It lives here, not in config.ts, because only the composition root may import drivers/.
+ */
+export function checkDriverNames(modems: readonly ModemConfig[]): void {
+  const names = builtinDrivers.map((d) => d.name);
+  for (const [i, m] of modems.entries()) {
+    if (m.driver === undefined || names.includes(m.driver)) continue;
+    const key = `modems[${i}].driver`;
+    throw new KatarError('CONFIG_INVALID', `config: ${key} "${m.driver}" is not a driver (drivers: ${names.join(', ')})`, { key });
+  }
+}
+
 /** One built-in worker (session + send loop + receive pipeline) per configured modem. */
 export function modemComponents(): ComponentStarter[] {
   return [
     async (gateway, config, logger) => {
+      checkDriverNames(config.modems);
       if (config.modems.length === 0) {
         logger.info({ module: 'worker' }, 'no modem configured: remote workers only');
         return { close: async () => undefined };

@@ -11,6 +11,6 @@ export const genericDriver: ModemDriver = {
   quirks: {
     // Unknown firmware may be a Wavecom MULTIBAND or Sierra SL8084 that answers AT+CPIN?
     // without OK (gammu F_CPIN_NO_OK); ending on the +CPIN line costs nothing elsewhere.
-    cpinNoOk: true,
+    cpinWithoutOk: true,
   },
 };

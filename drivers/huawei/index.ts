@@ -36,16 +36,15 @@ export const huaweiDriver: ModemDriver = {
   // No RDY on these sticks; ^SIMST is printed when the SIM is read at power-up, and a
   // spurious re-init only costs a few commands.
   rebootUrcs: ['^SIMST'],
+  // Tolerated for every modem, so no flag: E303/E3531 announce one message as +CMT and as
+  // +CMTI (gammu fixture; the worker stores it once), and storage is numbered from 0 (gammu
+  // F_SMS_LOCATION_0 for E150...E3372, K3715...; indices are used as the modem gives them).
   quirks: {
     // ModemManager huawei plugin: wait 3 s after unlocking or the firmware may reboot.
     afterPinDelayMs: 3_000,
     // E1752/E3372: ^RSSI every ~10 s until AT^CURC=0; seeing it again means settings were lost.
     periodicUrcFlood: true,
-    // E303/E3531: +CMT and +CMTI for the same message (gammu fixture).
-    routesAndStores: true,
-    // gammu F_SMS_LOCATION_0 for E150...E3372, K3715...: storage numbered from 0.
-    firstIndex: 0,
     // Messages that arrived before AT+CNMI sit silently in ME: list once after init.
-    sweepAfterInit: true,
+    listAfterInit: true,
   },
 };

@@ -38,10 +38,11 @@ export const simcomSim7600Driver: ModemDriver = {
     { vendorId: '1e0e', productId: '9011', note: 'A76xx / SIM7670' },
   ],
   urcs: simcomUrcs,
+  // Tolerated for every modem, so no flag: SIM7670G fw 2382B02SIM767XM5A prompts with `>` +
+  // CRLF, no space (gammu #1176; the tokenizer takes either), and an A7608E prints lower-case
+  // hex in +CMT (PDUlib #27; the session upper-cases every PDU).
   quirks: {
-    // SIM7670G fw 2382B02SIM767XM5A prompts with `>` + CRLF, no space (gammu #1176).
-    promptWithCrLf: true,
-    // A7608E prints lower-case hex in +CMT (PDUlib #27): PDUs are upper-cased by the session.
+    // The SIM800's +CMGS deadline (docs/hardware.md#simcom-sim7600-and-a76xx).
     cmgsTimeoutMs: 60_000,
   },
 };

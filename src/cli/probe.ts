@@ -19,7 +19,7 @@ message indications). Stop a gateway that uses the port first.
 Options:
   --modem PATH|sim    serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0); "sim" probes the
                       built-in simulated modem, "sim:NAME" one of its personalities
-                      (generic, simcom-sim800, simcom-sim7600, quectel-ec25, huawei-e3372)
+                      (generic, simcom-sim800, simcom-sim7600, quectel, huawei)
   --baud N            baud rate (default 115200; USB modems ignore it)
   --pin PIN           enter this PIN if the SIM asks for one (never entered otherwise,
                       and never a second time when refused)

@@ -11,7 +11,7 @@ to inject incoming SMS and faults. Needs socat (apt-get install socat) or python
 Options:
   --link PATH            path of the pseudo-terminal symlink to create (e.g. /tmp/modem0)
   --control-port PORT    control API port on 127.0.0.1 (default 3099)
-  --personality NAME     generic (default), simcom-sim800, simcom-sim7600, quectel-ec25, huawei-e3372
+  --personality NAME     generic (default), simcom-sim800, simcom-sim7600, quectel, huawei
   --latency MS           time the modem takes per AT+CMGS (default 2000)
   --pin PIN              make the SIM ask for this PIN
   -h, --help             this help

@@ -16,7 +16,11 @@ export interface UsbId {
 
 /**
  * Firmware defects and tuning. Every flag names the firmware and the symptom it answers
- * (docs/hardware.md#modem-families); `honoured by` says which component acts on it.
+ * (docs/hardware.md#modem-families); `honoured by` says which component acts on it. Only
+ * flags something reads are here: a defect the core tolerates on every modem (a `>` CRLF
+ * prompt, lower-case hex, a wrong SMSC length in a status report, storage numbered from 0,
+ * one message as both +CMT and +CMTI) is a comment in its driver, not a flag. A quirk the
+ * simulator reproduces has the same name there (SimQuirks, Personality).
  */
 export interface DriverQuirks {
   /**
@@ -35,18 +39,13 @@ export interface DriverQuirks {
    * Wavecom MULTIBAND 900E 1800, Sierra SL8084TR: `AT+CPIN?` answers `+CPIN: READY` with no
    * OK (gammu F_CPIN_NO_OK). Honoured by the session: the +CPIN line ends the response.
    */
-  cpinNoOk?: boolean;
+  cpinWithoutOk?: boolean;
   /**
    * Huawei sticks: "a 3-second wait is necessary for SIM to become ready, or the firmware may
    * fail miserably and reboot itself" after a PIN (ModemManager huawei plugin). Honoured by
    * the session: pause this long after an accepted PIN.
    */
   afterPinDelayMs?: number;
-  /**
-   * SIM7600/A76xx/SIM7670G print the SMS prompt as `>` + CRLF instead of `> ` (gammu #1176).
-   * Honoured by the AT engine's tokenizer for every modem; recorded here for documentation.
-   */
-  promptWithCrLf?: boolean;
   /**
    * Huawei E1xx/E3xx: `^RSSI` about every 10 s, `^MODE`, `^DSFLOWRPT`, lines ending `\r\r\n`
    * (gammu #111, ModemManager). Honoured by the driver's `AT^CURC=0` init command and the
@@ -55,27 +54,11 @@ export interface DriverQuirks {
    */
   periodicUrcFlood?: boolean;
   /**
-   * Huawei E303/E3531: the same message arrives as `+CMT` and as `+CMTI` (gammu fixture).
-   * Honoured by the worker (de-duplication by PDU); the session forwards both events.
-   */
-  routesAndStores?: boolean;
-  /**
-   * Huawei E-series and Option/Sony-Ericsson modems number storage from 0 (gammu
-   * F_SMS_LOCATION_0). The session takes indices from the modem as they are; tests and
-   * diagnostics use this to know where the first slot is.
-   */
-  firstIndex?: 0 | 1;
-  /**
-   * ZTE/Qualcomm (K3565-Z, M6280): status-report PDUs with a wrong SMSC length octet
-   * (python-gsmmodem R03 vector). Honoured by the PDU decoder's tolerance; recorded here.
-   */
-  statusReportSmscLengthBroken?: boolean;
-  /**
    * Messages that arrived before `AT+CNMI` was set are never announced (every modem; the
    * Huawei E-series keep them silently in ME). Honoured by the session: after init it lists
    * the receive storage once and emits `stored` for each entry.
    */
-  sweepAfterInit?: boolean;
+  listAfterInit?: boolean;
   /** Receive-storage preference, first allowed wins (default ME, MT, SM; docs/hardware.md#message-storage). */
   storagePreference?: string[];
   /** Deadline for `+CMGS` after Ctrl-Z (SIM800 60 s, Quectel UGxx/EC25 120 s). Default 60 000. */
@@ -86,7 +69,10 @@ export interface DriverQuirks {
 
 /** One modem family: how to recognise it and what it needs beyond 27.005/27.007. */
 export interface ModemDriver {
-  /** Unique name, also used to force the driver from config (`driver: "quectel"`). */
+  /**
+   * Unique name of the family, the same everywhere: the simulator personality of the family
+   * has it too, and config forces the driver by it (`modems[].driver: "quectel"`).
+   */
   readonly name: string;
   /** True when the `AT+CGMI` / `AT+CGMM` answers belong to this family. */
   matches(identity: ModemIdentity): boolean;

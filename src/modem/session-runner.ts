@@ -13,7 +13,7 @@ import { runHealthLoop, runSimRecheck } from './session-loops.js';
 import type { ModemSessionOptions } from './session-options.js';
 import type { SessionLogger, SimHost } from './session-sim.js';
 import type { SessionState } from './session-state.js';
-import type { MessageStore } from './session-storage.js';
+import type { ModemStorage } from './session-storage.js';
 import type { ModemHealthSample, ModemIdentity, ModemSessionEvents } from './session-types.js';
 import type { ReportRouting } from './sms-settings.js';
 
@@ -26,7 +26,7 @@ export interface RunnerHost {
   readonly log: SessionLogger;
   readonly commands: LinkCommands;
   readonly status: SessionState;
-  readonly store: MessageStore;
+  readonly storage: ModemStorage;
   readonly events: Pick<EventEmitter<ModemSessionEvents>, 'emit'>;
   /** The reconnect delays: reset as soon as the modem answers. */
   readonly reconnectBackoff: Backoff;
@@ -56,7 +56,7 @@ export class InitRunner {
 
   /** Runs one init on `link`; the loop it starts ends when `signal` aborts. */
   async run(link: Link, signal: AbortSignal): Promise<void> {
-    const { status, store } = this.host;
+    const { status, storage } = this.host;
     status.initialised = false;
     if (status.current !== 'connecting') status.set('initialising', 're-initialising');
     const initHost = this.initHost(link, signal);
@@ -69,8 +69,8 @@ export class InitRunner {
         this.startSimRecheck(link, signal);
         return;
       }
-      store.readMemory = result.storage?.read;
-      store.receiveMemory = result.storage?.receive;
+      storage.readMemory = result.storage?.read;
+      storage.receiveMemory = result.storage?.receive;
       this.routing = result.reports;
       this.lte = result.lte;
       status.cs = result.cs;
@@ -79,7 +79,7 @@ export class InitRunner {
       this.initBackoff.reset();
       status.updateRegistration();
       this.startHealth(link, signal);
-      if (result.driver.quirks.sweepAfterInit) void this.sweep(signal);
+      if (result.driver.quirks.listAfterInit) void this.announceStored(signal);
     } catch (err) {
       if (err instanceof Cancelled || signal.aborted || link.lost) return;
       this.host.log.warn({ err: errText(err) }, 'initialisation failed; retrying');
@@ -160,15 +160,15 @@ export class InitRunner {
     );
   }
 
-  /** Lists once after init and announces what is there (messages from before AT+CNMI). */
-  private async sweep(signal: AbortSignal): Promise<void> {
+  /** Lists the storage once after init and announces what is there (messages from before AT+CNMI). */
+  private async announceStored(signal: AbortSignal): Promise<void> {
     try {
-      for (const m of await this.host.store.list()) {
+      for (const m of await this.host.storage.list()) {
         if (signal.aborted) return;
         this.host.events.emit('stored', { storage: m.storage, index: m.index, kind: m.storage === 'SR' ? 'status-report' : 'sms' });
       }
     } catch (err) {
-      this.host.log.warn({ err: errText(err) }, 'sweep after init failed');
+      this.host.log.warn({ err: errText(err) }, 'listing the storage after init failed');
     }
   }
 }

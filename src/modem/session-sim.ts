@@ -46,7 +46,7 @@ export const SIM_BUSY_BUDGET_MS = 30_000;
 /** Reads the SIM's condition; a plain ERROR means "no SIM" (smstools3 FAQ table). */
 export async function readSim(host: SimHost, driver: ModemDriver): Promise<SimCondition> {
   try {
-    const opts: SendOptions = driver.quirks.cpinNoOk ? { finalOnPrefix: '+CPIN' } : {};
+    const opts: SendOptions = driver.quirks.cpinWithoutOk ? { finalOnPrefix: '+CPIN' } : {};
     return simConditionFromLines((await host.cmd('AT+CPIN?', opts)).lines);
   } catch (err) {
     const cond = simConditionFromError(err);

@@ -24,8 +24,8 @@ export function isEmptySlotError(err: unknown): boolean {
   return false;
 }
 
-/** Storage operations of one session; `readMemory` is what AT+CMGR currently reads. */
-export class MessageStore {
+/** The modem's message storage as one session reaches it; `readMemory` is what AT+CMGR currently reads. */
+export class ModemStorage {
   /** mem1 as last set (by init or by a read); undefined when unknown. */
   readMemory: string | undefined;
   /** mem3: where new messages land; what `list()` lists. */

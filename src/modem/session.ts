@@ -19,7 +19,7 @@ import type { ModemSessionOptions } from './session-options.js';
 import { InitRunner } from './session-runner.js';
 import type { SessionLogger } from './session-sim.js';
 import { SessionState, isSimState } from './session-state.js';
-import { MessageStore } from './session-storage.js';
+import { ModemStorage } from './session-storage.js';
 import { LinkSupervisor } from './session-supervisor.js';
 import type { ModemHealthSample, ModemIdentity, ModemSessionApi, ModemSessionEvents, ModemState, StoredPdu } from './session-types.js';
 import { dispatchUrc } from './session-urc-dispatch.js';
@@ -37,7 +37,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
   readonly name: string;
   private readonly status: SessionState;
   private readonly commands: LinkCommands;
-  private readonly store: MessageStore;
+  private readonly storage: ModemStorage;
   private readonly runner: InitRunner;
   private readonly conn: LinkSupervisor;
   private submitting = 0;
@@ -51,24 +51,24 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
     const requestInit = (reason: string): void => this.conn.requestInit(reason);
     this.status = new SessionState(opts.name, log, (state, detail) => this.announce(state, detail));
     this.commands = new LinkCommands(opts.name, log, (link, reason) => this.conn.lose(link, reason));
-    this.store = new MessageStore({
+    this.storage = new ModemStorage({
       cmd: (c, o) => this.withLink((link) => this.commands.cmd(link, undefined, c, o)),
       log,
       settingsLost: requestInit,
     });
-    const { status, commands, store } = this;
+    const { status, commands, storage } = this;
     this.runner = new InitRunner({
       opts,
       log,
       commands,
       status,
-      store,
+      storage,
       events: this,
       reconnectBackoff: backoff,
       submitBusy: () => this.submitting > 0 || performance.now() - this.lastSubmitAt < 1_000,
       requestInit,
     });
-    const urcHost: UrcHost = { log, status, events: this, driver: () => this.runner.driver, receiveMemory: () => store.receiveMemory, requestInit };
+    const urcHost: UrcHost = { log, status, events: this, driver: () => this.runner.driver, receiveMemory: () => storage.receiveMemory, requestInit };
     this.conn = new LinkSupervisor({
       opts,
       log,
@@ -103,7 +103,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
 
   /** Where new messages are stored (mem3), once initialised. */
   get receiveStorage(): string | undefined {
-    return this.store.receiveMemory;
+    return this.storage.receiveMemory;
   }
 
   /** How status reports arrive: stored (+CDSI), direct (+CDS) or not at all. */
@@ -169,15 +169,15 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
   }
 
   read(storage: string, index: number): Promise<StoredPdu | undefined> {
-    return this.store.read(storage, index);
+    return this.storage.read(storage, index);
   }
 
   list(): Promise<StoredPdu[]> {
-    return this.store.list();
+    return this.storage.list();
   }
 
   remove(storage: string, index: number): Promise<void> {
-    return this.store.remove(storage, index);
+    return this.storage.remove(storage, index);
   }
 
   /** Runs `fn` on the link once it is initialised; MODEM_BUSY otherwise. */

@@ -88,7 +88,7 @@ const pick = (set: Set<number> | undefined, order: readonly number[]): number | 
 
 /**
  * Settings to try in order. mode prefers 2, then 1 (Huawei MU509 has no 2), then 3 (gammu);
- * mt prefers 1 (store + `+CMTI`), then 0 (store silently; the worker's periodic listing
+ * mt prefers 1 (kept in storage + `+CMTI`), then 0 (kept silently; the worker's periodic listing
  * finds it) and 2 (`+CMT`, needs `+CNMA` when `+CSMS=1`) only when it is the only value;
  * ds prefers 1: the report arrives inside `+CDS` (no `+CNMA` needed while `+CSMS=0`, which
  * the gateway never changes), so it costs no AT+CMGR/AT+CMGD on the modem's one command

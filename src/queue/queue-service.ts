@@ -299,6 +299,12 @@ export class QueueService extends EventEmitter<QueueEvents> {
       const closed: Attempt = { ...last, endedAt: iso(now.wall), outcome };
       if (error !== undefined) closed.error = error;
       attempts[attempts.length - 1] = closed;
+    } else if (last && outcome === 'done' && last.outcome !== 'done') {
+      // A late "done" from the last holder (its lease had ended, or its earlier report
+      // said failed) is the truth about that hand-out: the SMS went out.
+      const closed: Attempt = { ...last, outcome: 'done' };
+      delete closed.error;
+      attempts[attempts.length - 1] = closed;
     } else if (last && error !== undefined) {
       attempts[attempts.length - 1] = { ...last, error };
     }

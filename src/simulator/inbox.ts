@@ -106,6 +106,6 @@ export function scheduleStatusReport(ctx: SimContext, sent: SentSms, forced?: nu
       report: { mr: sent.mr, status },
     });
     // Quectel EC25 names SM while the report sits in SR (asterisk-chan-quectel PR #75).
-    if (slot && mode !== 0) ctx.urc(`+CDSI: "${modem.quirks.cdsiWrongMemory ? 'SM' : 'SR'}",${slot.index}`);
+    if (slot && mode !== 0) ctx.urc(`+CDSI: "${modem.quirks.cdsiNamesWrongStorage ? 'SM' : 'SR'}",${slot.index}`);
   });
 }

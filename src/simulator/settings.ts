@@ -63,7 +63,7 @@ export function resolveOptions(o: SimModemOptions): { options: ResolvedOptions; 
     cmtAndCmti: false,
     suppressIncomingUrc: false,
     cmtiMinusOne: false,
-    cdsiWrongMemory: false,
+    cdsiNamesWrongStorage: false,
     lowercaseHex: false,
     csmpClearsSmsc: false,
     sendFailsWhenFull: false,

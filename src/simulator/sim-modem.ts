@@ -181,7 +181,7 @@ export class SimulatedModem extends EventEmitter {
   fillStorage(mem = this.settings.cpms[2]): void {
     const m = this.storage.memory(mem);
     const cnmi = this.settings.cnmi;
-    this.settings.cnmi = [0, 1, 0, 0, 0]; // store silently
+    this.settings.cnmi = [0, 1, 0, 0, 0]; // keep in storage, announce nothing
     const cpms = this.settings.cpms;
     this.settings.cpms = [cpms[0], cpms[1], mem];
     while (!m.full) for (const s of receiveIncoming(this.ctx, { from: '+15550000000', text: 'filler' })) s.stat = 1;

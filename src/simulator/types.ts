@@ -8,20 +8,23 @@ export type NetworkState = 'registered' | 'roaming' | 'searching' | 'denied' | '
 export type SimStatus = 'ready' | 'pin' | 'puk' | 'busy' | 'absent' | 'failure';
 
 /**
- * Receive-side quirks seen on real modems (docs/hardware.md#simulator-quirk-switches);
- * each switch reproduces one field failure. Personalities set some; options override them.
+ * Quirks seen on real modems (docs/hardware.md#simulator-quirk-switches); each switch
+ * reproduces one field failure so that a test can put it on any personality. A personality
+ * sets the ones its family always shows (Quectel: `cdsiNamesWrongStorage`); options
+ * override them. Where a driver honours the same defect, its flag has the same name
+ * (DriverQuirks in src/modem/driver.ts); the others are tolerated for every modem.
  */
 export interface SimQuirks {
   /** Announce each stored message twice (`+CMTI` repeated). */
   duplicateCmti: boolean;
-  /** Route (`+CMT`) and also store + announce (`+CMTI`) the same message (Huawei E303/E3531). */
+  /** Route (`+CMT`) and also keep in storage and announce (`+CMTI`) the same message (Huawei E303/E3531). */
   cmtAndCmti: boolean;
-  /** Store incoming messages but announce nothing, as if the URC went to another port (Quectel). */
+  /** Keep incoming messages in storage but announce nothing, as if the URC went to another port (Quectel). */
   suppressIncomingUrc: boolean;
-  /** Announce `+CMTI: ,-1` and store nothing (SIM7000G on AT&T LTE). */
+  /** Announce `+CMTI: ,-1` and keep nothing (SIM7000G on AT&T LTE). */
   cmtiMinusOne: boolean;
-  /** Store status reports in SR but announce `+CDSI: "SM",<i>` (Quectel EC25 PR #75). */
-  cdsiWrongMemory: boolean;
+  /** Keep status reports in SR but announce `+CDSI: "SM",<i>` (Quectel EC25 PR #75). */
+  cdsiNamesWrongStorage: boolean;
   /** Emit PDUs in lower-case hex (SIMCom A7608E). */
   lowercaseHex: boolean;
   /** `AT+CSMP=` wipes the stored SMSC (Qualcomm M6280 / ZTE K3565-Z). */

@@ -19,7 +19,7 @@ export interface ModemWorkerOptions {
   statusReports: boolean;
   logger: Logger;
   concatTimeoutMs?: number;
-  sweepIntervalMs?: number;
+  listingIntervalMs?: number;
 }
 
 /**
@@ -49,7 +49,7 @@ export class ModemWorker {
       source: `modem:${o.name}`,
       logger,
       ...(o.concatTimeoutMs !== undefined && { concatTimeoutMs: o.concatTimeoutMs }),
-      ...(o.sweepIntervalMs !== undefined && { sweepIntervalMs: o.sweepIntervalMs }),
+      ...(o.listingIntervalMs !== undefined && { listingIntervalMs: o.listingIntervalMs }),
     });
   }
 

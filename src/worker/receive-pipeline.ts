@@ -16,7 +16,7 @@ export interface ReceivePipelineOptions {
   /** A concatenated message with parts missing is delivered (marked incomplete) after this long. */
   concatTimeoutMs?: number;
   /** How often the modem's storage is listed, because notifications get lost. */
-  sweepIntervalMs?: number;
+  listingIntervalMs?: number;
 }
 
 /** A part of a received message and the storage slot it sits in (none for +CMT). */
@@ -44,7 +44,7 @@ export class ReceivePipeline {
     this.#o = opts;
   }
 
-  /** Subscribes to the session and starts the periodic sweep. */
+  /** Subscribes to the session and starts the periodic listing of the modem's storage. */
   start(): void {
     const { session } = this.#o;
     const on = <A extends unknown[]>(event: Parameters<ModemSessionApi['on']>[0], fn: (...args: A) => void): void => {
@@ -54,11 +54,11 @@ export class ReceivePipeline {
     on('stored', (where: { storage: string; index: number }) => this.#enqueue(() => this.#readSlot(where.storage, where.index)));
     on('deliver', (pdu: string) => this.#enqueue(() => this.#handle({ storage: '', index: -1, pdu }, false)));
     on('statusReport', (pdu: string) => this.#enqueue(() => this.#handle({ storage: '', index: -1, pdu }, false)));
-    on('ready', () => this.#enqueue(() => this.sweep()));
-    const every = this.#o.sweepIntervalMs ?? 60_000;
-    this.#timer = setInterval(() => this.#enqueue(() => this.sweep()), every);
+    on('ready', () => this.#enqueue(() => this.listStored()));
+    const every = this.#o.listingIntervalMs ?? 60_000;
+    this.#timer = setInterval(() => this.#enqueue(() => this.listStored()), every);
     this.#timer.unref();
-    if (session.state === 'ready') this.#enqueue(() => this.sweep());
+    if (session.state === 'ready') this.#enqueue(() => this.listStored());
   }
 
   /** Stops listening; resolves when the message being handled is stored. */
@@ -76,7 +76,7 @@ export class ReceivePipeline {
   }
 
   /** Lists the storage and handles everything in it. */
-  async sweep(): Promise<void> {
+  async listStored(): Promise<void> {
     if (this.#o.session.state !== 'ready') return;
     const stored = await this.#o.session.list();
     for (const s of stored) await this.#handle(s, true);

@@ -18,7 +18,11 @@ export interface SendLoopOptions {
   idlePollMs?: number;
   /** Backoff between tries to record an outcome (or take a task) the store refused; default 1 s doubling to 10 s. */
   retry?: { initialMs: number; maxMs: number };
-  /** How long `stop()` keeps trying to record outcomes before it gives up loudly; default 30 s. */
+  /**
+   * How long `stop()` keeps trying to record outcomes before it gives up loudly; default
+   * 10 s, so that SIGTERM on a full disk still ends promptly. What was not recorded is
+   * failed as "outcome unknown" at the next start, never sent again.
+   */
   stopRecordMs?: number;
 }
 
@@ -70,7 +74,7 @@ export class SendLoop {
    */
   async stop(): Promise<void> {
     this.#running = false;
-    this.#reports.deadline(performance.now() + (this.#o.stopRecordMs ?? 30_000));
+    this.#reports.deadline(performance.now() + (this.#o.stopRecordMs ?? 10_000));
     this.#stopSignal.abort();
     this.#wake?.();
     await this.#loop;

@@ -14,13 +14,8 @@ import { personalities } from '../../src/simulator/index.js';
 import { rig, settle, startUntil, rigLifecycle } from '../modem/session-harness.js';
 import type { Rig } from '../modem/session-harness.js';
 
-const pairs: Array<[string, PersonalityName]> = [
-  ['generic', 'generic'],
-  ['simcom-sim800', 'simcom-sim800'],
-  ['simcom-sim7600', 'simcom-sim7600'],
-  ['quectel', 'quectel-ec25'],
-  ['huawei', 'huawei-e3372'],
-];
+/** Every driver and the simulator personality of the same family: one name for both. */
+const pairs: Array<[string, PersonalityName]> = builtinDrivers.map((d) => [d.name, d.name as PersonalityName]);
 
 function driverNamed(name: string): ModemDriver {
   const d = builtinDrivers.find((x) => x.name === name);
@@ -33,6 +28,11 @@ describe('driver list', () => {
     const names = builtinDrivers.map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
     expect(builtinDrivers.at(-1)).toBe(genericDriver);
+  });
+
+  it('every family has one name: a driver and a simulator personality of that name', () => {
+    expect(Object.keys(personalities).sort()).toEqual(builtinDrivers.map((d) => d.name).sort());
+    for (const [name, p] of Object.entries(personalities)) expect(p.name).toBe(name);
   });
 
   it.each(pairs)('%s is the first match for the %s identity, and no other family claims it', (name, personality) => {

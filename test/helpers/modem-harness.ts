@@ -30,7 +30,7 @@ export interface ModemHarnessOptions {
   queue?: Record<string, unknown>;
   statusReports?: boolean;
   concatTimeoutMs?: number;
-  sweepIntervalMs?: number;
+  listingIntervalMs?: number;
   /** Shorter +CMGS deadline than the drivers' 60 s, for "no answer" scenarios. */
   cmgsTimeoutMs?: number;
 }
@@ -56,7 +56,7 @@ export async function startModemHarness(o: ModemHarnessOptions = {}): Promise<Mo
       statusReports: o.statusReports ?? false,
       logger,
       ...(o.concatTimeoutMs !== undefined && { concatTimeoutMs: o.concatTimeoutMs }),
-      ...(o.sweepIntervalMs !== undefined && { sweepIntervalMs: o.sweepIntervalMs }),
+      ...(o.listingIntervalMs !== undefined && { listingIntervalMs: o.listingIntervalMs }),
     });
     h.worker.start();
     await h.session.start();

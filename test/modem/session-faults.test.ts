@@ -3,7 +3,7 @@ import type { PersonalityName } from '../../src/simulator/index.js';
 import { rig, sent, startUntil, until, rigLifecycle } from './session-harness.js';
 import type { Rig } from './session-harness.js';
 
-const personalities: PersonalityName[] = ['generic', 'simcom-sim800', 'simcom-sim7600', 'quectel-ec25', 'huawei-e3372'];
+const personalities: PersonalityName[] = ['generic', 'simcom-sim800', 'simcom-sim7600', 'quectel', 'huawei'];
 
 describe('session faults', () => {
   let r: Rig | undefined;

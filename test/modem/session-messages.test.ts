@@ -27,7 +27,7 @@ describe('session messages', () => {
 
   it.each([
     ['generic', 1],
-    ['huawei-e3372', 0],
+    ['huawei', 0],
   ] as const)('%s: +CMTI -> stored; read, list and remove with index base %i', async (personality, base) => {
     r = await up({ personality, periodicUrcs: false });
     r.sim.injectIncoming({ from: '+31612345678', text: 'hello' });
@@ -61,7 +61,7 @@ describe('session messages', () => {
     expect(await r.session.read('ME', 0)).toBeDefined();
   });
 
-  it.each(['simcom-sim800', 'quectel-ec25'] as const)('%s: empty slot answered with a bare OK reads as undefined', async (personality) => {
+  it.each(['simcom-sim800', 'quectel'] as const)('%s: empty slot answered with a bare OK reads as undefined', async (personality) => {
     r = await up({ personality });
     expect(await r.session.read('ME', 5)).toBeUndefined();
   });
@@ -119,7 +119,7 @@ describe('session messages', () => {
   });
 
   it('Quectel: status reports routed with ds=1 (+CDS) because +CDSI names the wrong memory', async () => {
-    r = await up({ personality: 'quectel-ec25' }, { statusReports: true });
+    r = await up({ personality: 'quectel' }, { statusReports: true });
     expect(r.sim.settings.cnmi[3]).toBe(1);
     expect(r.session.statusReportRouting).toBe('direct');
     const reports: string[] = [];
@@ -132,14 +132,14 @@ describe('session messages', () => {
   });
 
   it('Quectel: a +CDSI "SM" that slips through is announced as SR', async () => {
-    r = await up({ personality: 'quectel-ec25' }, { statusReports: true });
+    r = await up({ personality: 'quectel' }, { statusReports: true });
     r.sim.injectUrc('+CDSI: "SM",0');
     await vi.advanceTimersByTimeAsync(10);
     expect(stored).toEqual([{ storage: 'SR', index: 0, kind: 'status-report' }]);
   });
 
-  it('Huawei sweeps the storage once after init (messages from before AT+CNMI)', async () => {
-    const x = rig({ personality: 'huawei-e3372', periodicUrcs: false });
+  it('Huawei lists the storage once after init (messages from before AT+CNMI)', async () => {
+    const x = rig({ personality: 'huawei', periodicUrcs: false });
     x.sim.settings.cnmi = [0, 1, 0, 0, 0];
     x.sim.settings.cpms = ['ME', 'ME', 'ME'];
     x.sim.injectIncoming({ from: '+31612345678', text: 'early' });

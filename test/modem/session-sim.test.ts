@@ -15,7 +15,7 @@ describe('session SIM handling', () => {
     expect(r.states).not.toContain('sim-failure');
   });
 
-  it.each(['simcom-sim800', 'huawei-e3372', 'quectel-ec25'] as const)('%s: PIN then ready, PIN entered once', async (personality) => {
+  it.each(['simcom-sim800', 'huawei', 'quectel'] as const)('%s: PIN then ready, PIN entered once', async (personality) => {
     r = rig({ personality, pin: '1234', simBusyMs: 2_000 }, { pin: '1234' });
     await startUntil(r, 'ready');
     await vi.advanceTimersByTimeAsync(10_000);

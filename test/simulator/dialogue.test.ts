@@ -42,7 +42,7 @@ describe('AT dialogue (generic personality)', () => {
     const cases = [
       ['generic', 'ERROR'],
       ['simcom-sim800', '+CME ERROR: 100'],
-      ['huawei-e3372', 'COMMAND NOT SUPPORT'],
+      ['huawei', 'COMMAND NOT SUPPORT'],
     ] as const;
     for (const [personality, answer] of cases) {
       const w = wire(new SimulatedModem({ personality }));

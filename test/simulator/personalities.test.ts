@@ -19,9 +19,9 @@ describe('personalities', () => {
     expect(await booted('generic')).toBe(f('RDY', '+CPIN: READY'));
     expect(await booted('simcom-sim800')).toBe(f('RDY', '+CFUN: 1', '+CPIN: READY', 'Call Ready', 'SMS Ready'));
     expect(await booted('simcom-sim7600')).toBe(f('RDY', '+CPIN: READY', 'SMS DONE', 'PB DONE'));
-    expect(await booted('quectel-ec25')).toBe(f('RDY', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE', '+QIND: PB DONE'));
+    expect(await booted('quectel')).toBe(f('RDY', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE', '+QIND: PB DONE'));
     // Huawei: every other URC ends CR CR LF.
-    expect(await booted('huawei-e3372')).toBe('\r\n^BOOT:27710117,0,0,0,75\r\n\r\n^MODE:5,4\r\r\n\r\n^SIMST:1\r\n\r\n^SRVST:2\r\r\n');
+    expect(await booted('huawei')).toBe('\r\n^BOOT:27710117,0,0,0,75\r\n\r\n^MODE:5,4\r\r\n\r\n^SIMST:1\r\n\r\n^SRVST:2\r\r\n');
   });
 
   it('SIM800 boot with a PIN stops at +CPIN: SIM PIN', async () => {
@@ -32,7 +32,7 @@ describe('personalities', () => {
   });
 
   it('identification per personality', async () => {
-    const w = wire(new SimulatedModem({ personality: 'quectel-ec25' }));
+    const w = wire(new SimulatedModem({ personality: 'quectel' }));
     await w.send('ATE0\r');
     expect(await w.send('AT+CGMI;+CGMM;+CGMR\r')).toBe('\r\nQuectel\r\nEC25\r\nEC25EFAR06A10M4G\r\n\r\nOK\r\n');
     expect(await w.send('ATI\r')).toBe('\r\nQuectel\r\nEC25\r\nRevision: EC25EFAR06A10M4G\r\n\r\nOK\r\n');
@@ -40,7 +40,7 @@ describe('personalities', () => {
 
   it('Huawei ^RSSI every 10 s until AT^CURC=0', async () => {
     vi.useFakeTimers();
-    const sim = new SimulatedModem({ personality: 'huawei-e3372', rssi: 18 });
+    const sim = new SimulatedModem({ personality: 'huawei', rssi: 18 });
     const w = wire(sim);
     await w.send('ATE0\r');
     await vi.advanceTimersByTimeAsync(10_000);
@@ -63,7 +63,7 @@ describe('personalities', () => {
   });
 
   it('CPMS=? per personality; a two-memory modem rejects a third parameter', async () => {
-    const hw = wire(new SimulatedModem({ personality: 'huawei-e3372', periodicUrcs: false }));
+    const hw = wire(new SimulatedModem({ personality: 'huawei', periodicUrcs: false }));
     await hw.send('ATE0\r');
     expect(await hw.send('AT+CPMS=?\r')).toBe('\r\n+CPMS: ("ME","MT","SM","SR"),("ME","MT","SM","SR"),("ME","MT","SM","SR")\r\n\r\nOK\r\n\r\n');
     const wavecom = wire(
@@ -75,7 +75,7 @@ describe('personalities', () => {
   });
 
   it('EC25 receives into ME by default', async () => {
-    const sim = new SimulatedModem({ personality: 'quectel-ec25' });
+    const sim = new SimulatedModem({ personality: 'quectel' });
     const w = wire(sim);
     sim.injectIncoming({ from: '+1555', text: 'x' });
     await flush();

@@ -27,7 +27,7 @@ describe('incoming messages', () => {
   });
 
   it('Huawei numbers storage from 0', async () => {
-    const { sim, w } = await quiet({ personality: 'huawei-e3372', periodicUrcs: false });
+    const { sim, w } = await quiet({ personality: 'huawei', periodicUrcs: false });
     await w.send('AT+CNMI=2,1,0,2,0\r');
     await inject(sim, '+15551234567', 'hi');
     expect(w.take()).toBe('\r\n+CMTI: "SM",0\r\n');
@@ -152,7 +152,7 @@ describe('storage', () => {
   });
 
   it('full storage: Huawei says ^SMMEMFULL and drops the message; CMGW gets +CMS ERROR: 322', async () => {
-    const { sim, w } = await quiet({ personality: 'huawei-e3372', periodicUrcs: false, storageCapacity: 3 });
+    const { sim, w } = await quiet({ personality: 'huawei', periodicUrcs: false, storageCapacity: 3 });
     await w.send('AT+CNMI=2,1,0,2,0\r');
     sim.fillStorage();
     expect(sim.storage.memory('SM').used).toBe(3);
@@ -161,6 +161,15 @@ describe('storage', () => {
     expect(sim.counters.incomingDropped).toBe(1);
     await w.send('AT+CMGW=24\r');
     expect(await w.send('0001000B917228001011F100000CC8329BFD065DDF72363904\x1a')).toBe('\r\n+CMS ERROR: 322\r\n\r\n');
+  });
+
+  it('csmpClearsSmsc quirk: AT+CSMP= wipes the stored SMSC, which stays without the quirk', async () => {
+    const plain = await quiet();
+    await plain.w.send('AT+CSMP=17,167,0,0\r');
+    expect(await plain.w.send('AT+CSCA?\r')).toBe('\r\n+CSCA: "+31624000000",145\r\n\r\nOK\r\n');
+    const { w } = await quiet({ quirks: { csmpClearsSmsc: true } });
+    expect(await w.send('AT+CSMP=17,167,0,0\r')).toBe('\r\nOK\r\n');
+    expect(await w.send('AT+CSCA?\r')).toBe('\r\n+CMS ERROR: 330\r\n');
   });
 
   it('sendFailsWhenFull quirk: AT+CMGS answers +CMS ERROR: 322', async () => {

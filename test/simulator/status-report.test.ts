@@ -46,7 +46,7 @@ describe('status reports', () => {
   });
 
   it('Quectel EC25 bug: stored in SR but announced as "SM"', async () => {
-    const { sim, w } = await sendOne({ personality: 'quectel-ec25' }, '2,1,0,2,0');
+    const { sim, w } = await sendOne({ personality: 'quectel' }, '2,1,0,2,0');
     await vi.advanceTimersByTimeAsync(6000);
     expect(w.take()).toBe('\r\n+CDSI: "SM",1\r\n');
     expect(sim.storage.memory('SR').used).toBe(1);

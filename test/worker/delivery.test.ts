@@ -17,7 +17,7 @@ import { startModemHarness, until, type ModemHarness } from '../helpers/modem-ha
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const LONG = 'Delivery reports land on the right task, every time. '.repeat(5); // 2 parts
-const PERSONALITIES: PersonalityName[] = ['generic', 'simcom-sim800', 'simcom-sim7600', 'quectel-ec25', 'huawei-e3372'];
+const PERSONALITIES: PersonalityName[] = ['generic', 'simcom-sim800', 'simcom-sim7600', 'quectel', 'huawei'];
 
 let h: ModemHarness | undefined;
 let cleanup: (() => Promise<void>) | undefined;

@@ -61,7 +61,7 @@ describe('built-in worker: modem faults', () => {
 
 describe('built-in worker: storage full', () => {
   it('drains a full modem storage into the inbox, after which new SMS arrive again', async () => {
-    h = await startModemHarness({ sweepIntervalMs: 200 });
+    h = await startModemHarness({ listingIntervalMs: 200 });
     await h.session.whenReady();
     const storage = h.session.receiveStorage ?? 'ME';
     h.sim.fillStorage(storage);

@@ -58,10 +58,10 @@ describe('built-in worker: receiving', () => {
   });
 
   it('finds messages whose notification was lost, by listing the storage', async () => {
-    h = await startModemHarness({ sim: { quirks: { suppressIncomingUrc: true } }, sweepIntervalMs: 100 });
+    h = await startModemHarness({ sim: { quirks: { suppressIncomingUrc: true } }, listingIntervalMs: 100 });
     await h.session.whenReady();
     h.sim.injectIncoming({ from: '+61404341143', text: 'no CMTI for me' });
-    await until(() => inbox(h).length === 1, 5000, 'sweep found it');
+    await until(() => inbox(h).length === 1, 5000, 'the listing found it');
   });
 
   it('reads what was stored while the gateway was down, at start', async () => {
@@ -71,11 +71,11 @@ describe('built-in worker: receiving', () => {
     await h.session.close();
     h.sim.injectIncoming({ from: '+61404341143', text: 'arrived while stopped' });
     await h.restart();
-    await until(() => inbox(h).length === 1, 5000, 'start-up sweep');
+    await until(() => inbox(h).length === 1, 5000, 'the start-up listing');
   });
 
   it('delivers a concatenated message with a part missing after the timeout, marked incomplete', async () => {
-    h = await startModemHarness({ concatTimeoutMs: 50, sweepIntervalMs: 100, sim: { quirks: { suppressIncomingUrc: true } } });
+    h = await startModemHarness({ concatTimeoutMs: 50, listingIntervalMs: 100, sim: { quirks: { suppressIncomingUrc: true } } });
     await h.session.whenReady();
     const stored = h.sim.injectIncoming({ from: '+61404341143', text: 'x'.repeat(400), concatReference: 9 });
     expect(stored.length).toBe(3);
@@ -103,7 +103,7 @@ describe('built-in worker: receiving', () => {
     expect(deletes).toEqual([]);
     expect(slotsUsed(h)).toBe(1);
     full = false;
-    await h.worker.receive.sweep();
+    await h.worker.receive.listStored();
     await until(() => inbox(h).length === 1, 5000, 'stored after space came back');
     await until(() => slotsUsed(h) === 0, 5000, 'deleted from the modem once stored');
   });

@@ -3,9 +3,9 @@ import { generic } from './generic.js';
 import type { Personality } from './personality.js';
 
 /** Huawei E3372 stick (LTE, "stick" firmware, not HiLink). */
-export const huaweiE3372: Personality = {
+export const huawei: Personality = {
   ...generic,
-  name: 'huawei-e3372',
+  name: 'huawei',
   iccidCommand: { name: '^ICCID', label: '^ICCID: ' },
   identity: {
     manufacturer: 'huawei',

@@ -1,8 +1,8 @@
 import { KatarError } from '../../errors.js';
 import { generic } from './generic.js';
-import { huaweiE3372 } from './huawei.js';
+import { huawei } from './huawei.js';
 import type { Personality, PersonalityName, PersonalityObject } from './personality.js';
-import { quectelEc25 } from './quectel.js';
+import { quectel } from './quectel.js';
 import { simcomSim7600, simcomSim800 } from './simcom.js';
 
 /** The built-in personalities by name. */
@@ -10,8 +10,8 @@ export const personalities: Record<PersonalityName, Personality> = {
   generic,
   'simcom-sim800': simcomSim800,
   'simcom-sim7600': simcomSim7600,
-  'quectel-ec25': quectelEc25,
-  'huawei-e3372': huaweiE3372,
+  quectel,
+  huawei,
 };
 
 /** True when `name` is a built-in personality. */

@@ -1,7 +1,7 @@
 import type { SimBehaviour, SimQuirks, SimSettings } from '../types.js';
 
 /** Names of the built-in personalities. */
-export type PersonalityName = 'generic' | 'simcom-sim800' | 'simcom-sim7600' | 'quectel-ec25' | 'huawei-e3372';
+export type PersonalityName = 'generic' | 'simcom-sim800' | 'simcom-sim7600' | 'quectel' | 'huawei';
 
 /** Header layouts of `+CMGR:` seen on real modems (docs/hardware.md#reading-and-listing-stored-messages). */
 export type CmgrHeaderStyle =

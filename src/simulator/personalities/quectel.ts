@@ -3,9 +3,9 @@ import { generic } from './generic.js';
 import type { Personality } from './personality.js';
 
 /** Quectel EC25 (LTE). Default receive storage is ME (serialport-gsm #12). */
-export const quectelEc25: Personality = {
+export const quectel: Personality = {
   ...generic,
-  name: 'quectel-ec25',
+  name: 'quectel',
   iccidCommand: { name: '+QCCID', label: '+QCCID: ' },
   identity: {
     manufacturer: 'Quectel',
@@ -27,7 +27,7 @@ export const quectelEc25: Personality = {
   // Empty slot after a CPMS switch answers bare OK (serialport-gsm #12).
   emptySlot: 'ok',
   // Announces "+CDSI: "SM",0" for a report stored in SR (asterisk-chan-quectel PR #75).
-  quirks: { cdsiWrongMemory: true },
+  quirks: { cdsiNamesWrongStorage: true },
   behaviours: [
     // URC routing; without "usbat" no +CMTI reaches the AT port on some setups.
     { name: 'quectel-qurccfg', match: (c) => c.name === '+QURCCFG', handle: () => ok() },

@@ -1,5 +1,6 @@
 import { isKatarError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { Backoff } from '../../modem/backoff.js';
 import type { IncomingSms, TaskReport } from '../../queue/queue-service.js';
 import type { InboxSink, LeasedTask, WorkSource } from '../work-source.js';
 import type { KatarClient, WireReport } from './client.js';
@@ -32,14 +33,16 @@ export class RemoteQueue implements WorkSource, InboxSink {
   #running = false;
   #loop: Promise<void> | undefined;
   #kick: (() => void) | undefined;
+  /** Delays while the server is unreachable: doubling from `backoff.initialMs` (1 s) to `maxMs` (30 s). */
+  readonly #backoff: Backoff;
   #backoffUntil = 0;
-  #backoffMs = 0;
   #lastPollWasShort = false;
   /** Tasks a server handed out unasked (a server without report-only polls). */
   readonly #extra: LeasedTask[] = [];
 
   constructor(o: RemoteQueueOptions) {
     this.#o = o;
+    this.#backoff = new Backoff(o.backoff?.initialMs ?? 1000, o.backoff?.maxMs ?? 30_000);
   }
 
   /** Settles what a crash left, then starts delivering reports and received SMS. */
@@ -198,14 +201,13 @@ export class RemoteQueue implements WorkSource, InboxSink {
   }
 
   #ok(): void {
-    this.#backoffMs = 0;
+    this.#backoff.reset();
     this.#backoffUntil = 0;
   }
 
   #failed(err: unknown): void {
-    const b = this.#o.backoff ?? { initialMs: 1000, maxMs: 30_000 };
-    this.#backoffMs = Math.min(b.maxMs, this.#backoffMs ? this.#backoffMs * 2 : b.initialMs);
-    this.#backoffUntil = performance.now() + this.#backoffMs;
-    this.#o.logger.warn({ err: (err as Error).message, retryInMs: this.#backoffMs }, 'katar-sms server unavailable; retrying');
+    const retryInMs = this.#backoff.next();
+    this.#backoffUntil = performance.now() + retryInMs;
+    this.#o.logger.warn({ err, retryInMs }, 'katar-sms server unavailable; retrying');
   }
 }
