@@ -5,6 +5,7 @@
  */
 import { isKatarError } from '../errors.js';
 import type { ModemDriver } from '../modem/driver.js';
+import { errorText } from '../modem/error-text.js';
 import { parseCsq } from '../modem/network-status.js';
 import type { ModemPortFactory } from '../modem/port.js';
 import { ModemSession } from '../modem/session.js';
@@ -53,7 +54,7 @@ export async function probeModem(opts: ProbeOptions): Promise<ProbeReport> {
       try {
         return await opts.openPort();
       } catch (err) {
-        openError ??= err instanceof Error ? err.message : String(err);
+        openError ??= errorText(err);
         throw err;
       }
     },

@@ -90,6 +90,9 @@ export interface ModemDriver {
   readonly quirks: DriverQuirks;
 }
 
+/** The driver of a modem no driver claims (an empty list): no vendor extras, no quirks. */
+export const FALLBACK_DRIVER: ModemDriver = { name: 'none', matches: () => true, quirks: {} };
+
 /** Picks the driver: the one named `forced`, else the first that matches (generic last). */
 export function selectDriver(drivers: readonly ModemDriver[], identity: ModemIdentity, forced?: string): ModemDriver | undefined {
   if (forced !== undefined) {

@@ -19,6 +19,13 @@ export const DEFAULT_MAX_LIVE_TASKS = 100_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * The attempts of every task not yet handed out: one shared frozen array, not one per
+ * task. Safe because attempts are never changed in place (each change copies them into
+ * the task's next version); the freeze makes a change in place fail loudly.
+ */
+const NO_ATTEMPTS = Object.freeze([]) as unknown as Attempt[];
+
 export type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
 
 /**
@@ -154,6 +161,9 @@ export class QueueService extends EventEmitter<QueueEvents> {
       throw new KatarError('QUEUE_FULL', `the queue holds ${this.store.live.size} unsent tasks, the most it takes is ${this.#maxLive} (maxLiveTasks); retry later`, { retryAfterSeconds: 30, limit: this.#maxLive });
     }
     const now = this.#now();
+    // One string for every timestamp of the batch: 100,000 queued tasks keep 40 bytes
+    // each less than with a createdAt and an updatedAt of their own.
+    const at = iso(now.wall);
     const out: Array<{ task: Task; created: boolean }> = [];
     for (const item of items) {
       const key = item.idempotencyKey !== undefined ? `${queue}\u0000${item.idempotencyKey}` : undefined;
@@ -173,9 +183,9 @@ export class QueueService extends EventEmitter<QueueEvents> {
         status: item.paused ? 'paused' : 'queued',
         priority: item.priority ?? 0,
         parts: item.parts,
-        createdAt: iso(now.wall),
-        updatedAt: iso(now.wall),
-        attempts: [],
+        createdAt: at,
+        updatedAt: at,
+        attempts: NO_ATTEMPTS,
       };
       if (item.sendAt) task.sendAt = item.sendAt.toISOString();
       if (item.validUntil) task.validUntil = item.validUntil.toISOString();
@@ -428,11 +438,13 @@ export class QueueService extends EventEmitter<QueueEvents> {
     if (!this.store.health().writable) return;
     const now = this.#now();
     const changed = this.#expireLeases(now);
-    for (const t of [...this.store.live.values()]) {
-      if ((t.status === 'queued' || t.status === 'paused') && t.validUntil && Date.parse(t.validUntil) <= now.wall && this.#settings.has(t.queue)) {
-        changed.push([this.#finish({ ...t, error: 'expired: validUntil passed before it could be sent' }, 'failed', now), t.status]);
-      }
+    // Runs every second over every live task: look first, without copying the live map,
+    // and change the few expired ones after the walk.
+    const expired: Task[] = [];
+    for (const t of this.store.live.values()) {
+      if (t.validUntil && (t.status === 'queued' || t.status === 'paused') && Date.parse(t.validUntil) <= now.wall && this.#settings.has(t.queue)) expired.push(t);
     }
+    for (const t of expired) changed.push([this.#finish({ ...t, error: 'expired: validUntil passed before it could be sent' }, 'failed', now), t.status]);
     if (changed.length === 0) return;
     await this.store.commit();
     for (const [t, from] of changed) this.#emitStatus(t, from);

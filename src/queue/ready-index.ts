@@ -2,12 +2,6 @@ import type { Instant } from '../clock.js';
 import { Heap } from './heap.js';
 import type { Task } from './task.js';
 
-interface ReadyEntry {
-  id: string;
-  priority: number;
-  seq: number;
-}
-
 interface DelayedEntry {
   id: string;
   due: number;
@@ -23,7 +17,12 @@ interface DelayedEntry {
  * re-prioritisation never has to search the heaps.
  */
 export class ReadyIndex {
-  readonly #ready = new Heap<ReadyEntry>((a, b) => (a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq));
+  /**
+   * Ready tasks, as the task objects themselves: a task is never changed in place (each
+   * change makes a new object), so the entry keeps the id, priority and seq it was filed
+   * with, and costs one heap slot instead of an `{id, priority, seq}` object per task.
+   */
+  readonly #ready = new Heap<Task>((a, b) => (a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq));
   readonly #byWall = new Heap<DelayedEntry>((a, b) => a.due < b.due);
   readonly #byMono = new Heap<DelayedEntry>((a, b) => a.due < b.due);
   /** Monotonic instant before which a backed-off task must not go out. */
@@ -47,7 +46,7 @@ export class ReadyIndex {
   take(now: Instant, lookup: (id: string) => Task | undefined): Task | undefined {
     this.#promote(now, lookup);
     for (let e = this.#ready.pop(); e; e = this.#ready.pop()) {
-      const t = lookup(e.id);
+      const t = lookup(e._id);
       if (!t || t.status !== 'queued' || t.priority !== e.priority) continue;
       if (!this.#isDue(t, now)) {
         this.#file(t, now);
@@ -63,7 +62,7 @@ export class ReadyIndex {
   peekPriority(now: Instant, lookup: (id: string) => Task | undefined): number | undefined {
     this.#promote(now, lookup);
     for (let e = this.#ready.peek(); e; e = this.#ready.peek()) {
-      const t = lookup(e.id);
+      const t = lookup(e._id);
       if (t && t.status === 'queued' && t.priority === e.priority && this.#isDue(t, now)) return t.priority;
       // A stale entry: drop it, and file the task again where it now belongs.
       this.#ready.pop();
@@ -94,7 +93,7 @@ export class ReadyIndex {
     const backoff = this.#backoff.get(t._id);
     if (backoff !== undefined && backoff > now.mono) this.#byMono.push({ id: t._id, due: backoff });
     else if (wallDue(t) > now.wall) this.#byWall.push({ id: t._id, due: wallDue(t) });
-    else this.#ready.push({ id: t._id, priority: t.priority, seq: t.seq });
+    else this.#ready.push(t);
   }
 
   #promote(now: Instant, lookup: (id: string) => Task | undefined): void {

@@ -2,7 +2,7 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import type { Task } from '../task.js';
-import { crc32Hex } from './crc32.js';
+import { crc32, crc32Hex, hex32 } from './crc32.js';
 import type { SegmentRef } from './manifest.js';
 
 /** The lowdb document of one segment. */
@@ -18,11 +18,19 @@ export const SEGMENT_DIR = 'live';
 /** Path (relative to the data directory) of segment `id` as written by checkpoint `cp`. */
 export const segmentPath = (id: number, cp: number): string => `${SEGMENT_DIR}/segment-${id}-${cp}.json`;
 
+/** Characters of JSON written per piece of a segment (about 200 queued tasks). */
+const PIECE_CHARS = 64 * 1024;
+
 /**
  * A lowdb adapter for a segment: each checkpoint writes a segment under a new name (its
  * checkpoint number is in it), so the write needs no rename; it is fsynced, and the
  * manifest that names it, written after, is the commit point. It remembers the size and
  * checksum of what it wrote for the manifest.
+ *
+ * The document is written in pieces of about 64 KiB, each serialised, checksummed and
+ * written before the next: the bytes are exactly `JSON.stringify(doc)`, but a segment of
+ * 4,096 tasks never becomes one 1.3 MB string and buffer, and the event loop serves
+ * requests between the pieces instead of stalling for the whole segment.
  */
 class SegmentFile implements Adapter<SegmentDoc> {
   readonly #path: string;
@@ -37,17 +45,44 @@ class SegmentFile implements Adapter<SegmentDoc> {
   }
 
   async write(doc: SegmentDoc): Promise<void> {
-    const buf = Buffer.from(JSON.stringify(doc), 'utf8');
     const handle = await open(this.#path, 'w');
+    let bytes = 0;
+    let crc = 0;
+    const put = async (text: string): Promise<void> => {
+      const buf = Buffer.from(text, 'utf8');
+      crc = crc32(buf, crc);
+      for (let n = 0; n < buf.length; ) n += (await handle.write(buf, n, buf.length - n, bytes + n)).bytesWritten;
+      bytes += buf.length;
+    };
     try {
-      let n = 0;
-      while (n < buf.length) n += (await handle.write(buf, n, buf.length - n)).bytesWritten;
+      const [head, tail] = frame(doc);
+      let piece = head;
+      for (let i = 0; i < doc.tasks.length; i++) {
+        piece += (i === 0 ? '' : ',') + JSON.stringify(doc.tasks[i]);
+        if (piece.length >= PIECE_CHARS) {
+          await put(piece);
+          piece = '';
+        }
+      }
+      await put(piece + tail);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    this.written = { bytes: buf.length, crc: crc32Hex(buf) };
+    this.written = { bytes, crc: hex32(crc) };
   }
+}
+
+/**
+ * What comes before and after the tasks in `JSON.stringify(doc)`: the document with an
+ * empty task list, cut at its `[]`. `tasks` is the document's last key (it is built
+ * that way below), so the pieces put together are byte for byte the whole document.
+ */
+function frame(doc: SegmentDoc): [string, string] {
+  const empty = JSON.stringify({ ...doc, tasks: [] });
+  const at = empty.lastIndexOf('[]');
+  if (Object.keys(doc).at(-1) !== 'tasks' || at < 0) throw new Error('a segment document must end with its tasks');
+  return [empty.slice(0, at + 1), empty.slice(at + 1)];
 }
 
 /** Writes segment `id` of checkpoint `cp` (fsynced; the caller fsyncs the directory). */

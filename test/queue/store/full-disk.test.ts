@@ -1,56 +1,25 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, open, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKatarError } from '../../../src/errors.js';
 import { FileStore } from '../../../src/queue/store/file-store.js';
-import { makeTmpDir } from '../../helpers/tmp-dir.js';
+import { smallDisk, smallDiskUnavailable, type SmallDisk } from '../../helpers/small-disk.js';
 import { task } from './store-fixtures.js';
 
-/** Mounts a 2 MiB tmpfs, or says why it cannot (not root, no mount). */
-async function mountSmallFs(): Promise<{ dir: string; unmount: () => Promise<void> } | string> {
-  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  const tmp = await makeTmpDir('katar-fulldisk-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', tmp.dir], { stdio: 'ignore' });
-  } catch {
-    await tmp.cleanup();
-    return 'mount -t tmpfs failed';
-  }
-  return {
-    dir: tmp.dir,
-    unmount: async () => {
-      execFileSync('umount', [tmp.dir]);
-      await tmp.cleanup();
-    },
-  };
-}
-
-/** Fills the file system with a filler file until a write fails. */
-async function fill(path: string): Promise<void> {
-  const h = await open(path, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) await h.write(chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    await h.close();
-  }
-}
-
-const fs = await mountSmallFs();
-const why = typeof fs === 'string' ? fs : undefined;
+const why = smallDiskUnavailable;
 
 describe.skipIf(why !== undefined)(`a full disk (real 2 MiB tmpfs)${why ? ` - skipped: ${why}` : ''}`, () => {
-  const mnt = typeof fs === 'string' ? { dir: '', unmount: async () => undefined } : fs;
+  let mnt: SmallDisk;
   let n = 0;
   const freshDir = async (): Promise<string> => {
     const d = join(mnt.dir, `store-${++n}`);
     await mkdir(d);
     return d;
   };
-  afterAll(async () => mnt.unmount());
+  beforeAll(async () => {
+    mnt = await smallDisk(2 * 1024 * 1024);
+  });
+  afterAll(async () => mnt?.close());
 
   it('rejects the commit, rolls the state back, and becomes writable by itself when space returns', async () => {
     const dir = await freshDir();
@@ -64,8 +33,7 @@ describe.skipIf(why !== undefined)(`a full disk (real 2 MiB tmpfs)${why ? ` - sk
     await s.commit();
     expect(s.health()).toMatchObject({ writable: true });
 
-    const filler = join(mnt.dir, 'filler');
-    await fill(filler);
+    await mnt.fill();
     const big = task('b', 2);
     big.data.msg = 'x'.repeat(200_000); // more than the page cache slack left on the fs
     s.live.set('b', big);
@@ -83,7 +51,7 @@ describe.skipIf(why !== undefined)(`a full disk (real 2 MiB tmpfs)${why ? ` - sk
 
     // Still full: a probe fails and the store stays unwritable.
     expect(await s.disk.probe()).toBe(false);
-    await unlink(filler);
+    await mnt.free();
     expect(await s.disk.probe()).toBe(true);
     expect(s.health()).toMatchObject({ writable: true, acceptingNew: true });
     expect(states).toEqual([false, true]);
@@ -120,8 +88,7 @@ describe.skipIf(why !== undefined)(`a full disk (real 2 MiB tmpfs)${why ? ` - sk
     s.live.set('a', task('a', 1));
     s.putLive(task('a', 1));
     await s.commit();
-    const filler = join(mnt.dir, 'filler3');
-    await fill(filler);
+    await mnt.fill();
     const big = task('b', 2);
     big.data.msg = 'x'.repeat(200_000);
     s.live.set('b', big);
@@ -130,7 +97,7 @@ describe.skipIf(why !== undefined)(`a full disk (real 2 MiB tmpfs)${why ? ` - sk
     s.live.set('c', task('c', 3));
     s.putLive(task('c', 3)); // never committed: a SIGTERM now must not write it
     await s.close();
-    await unlink(filler);
+    await mnt.free();
     const s2 = await FileStore.open(dir);
     expect([...s2.live.keys()]).toEqual(['a']);
     await s2.close();
@@ -147,10 +114,9 @@ describe.skipIf(why !== undefined)(`a full disk (real 2 MiB tmpfs)${why ? ` - sk
       s.putLive(t);
     }
     await s.commit();
-    const filler = join(mnt.dir, 'filler4');
-    await fill(filler);
+    await mnt.fill();
     await expect(s.checkpoint()).rejects.toThrow();
-    await unlink(filler);
+    await mnt.free();
     if (!s.health().writable) await s.disk.probe();
     const s2 = await FileStore.open(dir);
     expect(s2.live.size).toBe(50);

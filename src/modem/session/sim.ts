@@ -3,34 +3,33 @@
  * most once per process, wait out "SIM busy" with backoff for about 30 s. A refused PIN is
  * never entered again: three refusals block the card (PUK), which needs a person.
  */
-import { isKatarError } from '../errors.js';
-import type { AtResponse, SendOptions } from './at/engine.js';
-import type { ModemDriver } from './driver.js';
-import type { ModemState } from './session-types.js';
-import { simConditionFromError, simConditionFromLines } from './sim-status.js';
-import type { SimCondition } from './sim-status.js';
+import { isKatarError } from '../../errors.js';
+import type { SendOptions } from '../at/engine.js';
+import { Backoff } from '../backoff.js';
+import type { ModemDriver } from '../driver.js';
+import { simConditionFromError, simConditionFromLines } from '../sim-status.js';
+import type { SimCondition } from '../sim-status.js';
+import type { Commands, PhaseTools } from './traits.js';
+import type { ModemState } from './types.js';
 
-/** A pino-like logger. */
-export interface SessionLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/**
+ * The configured PIN and whether the card has refused it: once refused, it is never
+ * entered again in this process (the next refusals would block the card).
+ */
+export class SimPin {
+  private refusedOnce = false;
 
-/** What SIM handling needs from the session. */
-export interface SimHost {
-  /** Sends a command; throws on error. Timeouts count towards "modem silent". */
-  cmd(command: string, opts?: SendOptions): Promise<AtResponse>;
-  /** Like `cmd`, but an ERROR / CME / CMS / timeout answer gives undefined. */
-  tryCmd(command: string, opts?: SendOptions): Promise<AtResponse | undefined>;
-  /** Sleeps; rejects when the init is cancelled. */
-  sleep(ms: number): Promise<void>;
-  readonly log: SessionLogger;
-  readonly pin: string | undefined;
+  constructor(readonly pin: string | undefined) {}
+
   /** True once the PIN has been refused in this process. */
-  pinRefused(): boolean;
-  markPinRefused(): void;
+  refused(): boolean {
+    return this.refusedOnce;
+  }
+
+  /** Remembers a refusal for the life of the process. */
+  markRefused(): void {
+    this.refusedOnce = true;
+  }
 }
 
 /** A SIM that keeps the session from initialising further. */
@@ -44,7 +43,7 @@ export interface SimBlocked {
 export const SIM_BUSY_BUDGET_MS = 30_000;
 
 /** Reads the SIM's condition; a plain ERROR means "no SIM" (smstools3 FAQ table). */
-export async function readSim(host: SimHost, driver: ModemDriver): Promise<SimCondition> {
+export async function readSim(host: Pick<Commands, 'cmd'>, driver: ModemDriver): Promise<SimCondition> {
   try {
     const opts: SendOptions = driver.quirks.cpinWithoutOk ? { finalOnPrefix: '+CPIN' } : {};
     return simConditionFromLines((await host.cmd('AT+CPIN?', opts)).lines);
@@ -57,15 +56,15 @@ export async function readSim(host: SimHost, driver: ModemDriver): Promise<SimCo
 }
 
 /** The state a non-ready condition puts the session in. */
-export function blockedState(cond: SimCondition, host: Pick<SimHost, 'pin' | 'pinRefused'>): SimBlocked | undefined {
+export function blockedState(cond: SimCondition, pin: SimPin): SimBlocked | undefined {
   const b = (state: ModemState, detail: string): SimBlocked => ({ kind: 'blocked', state, detail });
   switch (cond) {
     case 'ready':
     case 'busy':
       return undefined;
     case 'pin':
-      if (host.pinRefused()) return b('sim-wrong-pin', 'the configured PIN was refused; not retried');
-      return host.pin === undefined ? b('sim-pin-required', 'the SIM wants a PIN and none is configured') : undefined;
+      if (pin.refused()) return b('sim-wrong-pin', 'the configured PIN was refused; not retried');
+      return pin.pin === undefined ? b('sim-pin-required', 'the SIM wants a PIN and none is configured') : undefined;
     case 'puk':
       return b('sim-puk-required', 'the SIM is blocked (PUK)');
     case 'absent':
@@ -78,24 +77,24 @@ export function blockedState(cond: SimCondition, host: Pick<SimHost, 'pin' | 'pi
 }
 
 /** Runs until the SIM is ready (`{kind: 'ready'}`) or blocked. */
-export async function checkSim(host: SimHost, driver: ModemDriver): Promise<{ kind: 'ready' } | SimBlocked> {
+export async function checkSim(host: PhaseTools, pin: SimPin, driver: ModemDriver): Promise<{ kind: 'ready' } | SimBlocked> {
   let waited = 0;
-  let delay = 500;
+  const delays = new Backoff(500, 8_000);
   let entered = false;
   for (;;) {
     const cond = await readSim(host, driver);
     if (cond === 'ready') return { kind: 'ready' };
-    const blocked = blockedState(cond, host);
+    const blocked = blockedState(cond, pin);
     if (blocked) return blocked;
     // After an accepted PIN some cards still say SIM PIN for a moment: wait, never re-enter.
     if (cond === 'pin' && !entered) {
       entered = true;
-      if (!(await enterPin(host, driver))) return { kind: 'blocked', state: 'sim-wrong-pin', detail: 'the configured PIN was refused; not retried' };
+      if (!(await enterPin(host, pin, driver))) return { kind: 'blocked', state: 'sim-wrong-pin', detail: 'the configured PIN was refused; not retried' };
     }
     if (waited >= SIM_BUSY_BUDGET_MS) return { kind: 'blocked', state: 'sim-failure', detail: `SIM still busy after ${waited / 1000} s` };
+    const delay = delays.next();
     await host.sleep(delay);
     waited += delay;
-    delay = Math.min(delay * 2, 8_000);
   }
 }
 
@@ -104,14 +103,13 @@ export async function checkSim(host: SimHost, driver: ModemDriver): Promise<{ ki
  * "SIM busy" means the PIN was not looked at, so it does not count as a refusal; no answer
  * at all does, since the card may have counted it.
  */
-async function enterPin(host: SimHost, driver: ModemDriver): Promise<boolean> {
-  const pin = host.pin ?? '';
+async function enterPin(host: PhaseTools, pin: SimPin, driver: ModemDriver): Promise<boolean> {
   try {
-    await host.cmd(`AT+CPIN="${pin}"`, { timeoutMs: 20_000 });
+    await host.cmd(`AT+CPIN="${pin.pin ?? ''}"`, { timeoutMs: 20_000 });
   } catch (err) {
     if (simConditionFromError(err) === 'busy') return true;
     if (isKatarError(err, 'MODEM_CLOSED')) throw err;
-    host.markPinRefused();
+    pin.markRefused();
     host.log.error({ code: isKatarError(err) ? err.code : undefined, errorCode: isKatarError(err) ? err.details?.errorCode : undefined }, 'SIM PIN refused; it will not be entered again');
     return false;
   }

@@ -8,6 +8,7 @@ import { AtEngine } from './at/engine.js';
 import type { Urc } from './at/urc.js';
 import { sleep } from './backoff.js';
 import type { Backoff } from './backoff.js';
+import { errorText } from './error-text.js';
 import type { ModemPort } from './port.js';
 import type { Link } from './session-link.js';
 import type { ModemSessionOptions } from './session-options.js';
@@ -122,8 +123,8 @@ export class LinkSupervisor {
     try {
       port = await this.host.opts.openPort();
     } catch (err) {
-      this.host.log.warn({ err: errText(err) }, 'cannot open the modem port');
-      this.host.setState('disconnected', `open failed: ${errText(err)}`);
+      this.host.log.warn({ err }, 'cannot open the modem port');
+      this.host.setState('disconnected', `open failed: ${errorText(err)}`);
       return undefined;
     }
     if (this.closing.signal.aborted) {
@@ -167,8 +168,4 @@ export class LinkSupervisor {
     this.phase = new AbortController();
     return this.phase.signal;
   }
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -2,17 +2,12 @@
  * One health sample: `AT+CSQ`, `AT+CREG?` (then `AT+CEREG?` only when CS says "not
  * registered" on an LTE modem), `AT+COPS?`: three commands on a registered modem.
  */
-import { isKatarError } from '../errors.js';
-import type { AtResponse } from './at/engine.js';
-import { isRegistered, parseCops, parseCsq, parseSolicitedRegistration, registrationFromStat } from './network-status.js';
-import type { Registration } from './network-status.js';
-import type { ModemHealthSample } from './session-types.js';
-import { simConditionFromError } from './sim-status.js';
-
-/** What sampling needs: a command runner that throws on errors. */
-export interface HealthHost {
-  cmd(command: string): Promise<AtResponse>;
-}
+import { isKatarError } from '../../errors.js';
+import { isRegistered, parseCops, parseCsq, parseSolicitedRegistration, registrationFromStat } from '../network-status.js';
+import type { Registration } from '../network-status.js';
+import { simConditionFromError } from '../sim-status.js';
+import type { Commands } from './traits.js';
+import type { ModemHealthSample } from './types.js';
 
 /** A sample plus what it says about registration and the SIM. */
 export interface HealthResult {
@@ -33,7 +28,7 @@ export function combinedRegistration(cs: number | undefined, eps: number | undef
 }
 
 /** Takes one sample; errors other than a closed link only blank the affected field. */
-export async function sampleHealth(host: HealthHost, lte: boolean, now: () => Date = () => new Date()): Promise<HealthResult> {
+export async function sampleHealth(host: Pick<Commands, 'cmd'>, lte: boolean, now: () => Date = () => new Date()): Promise<HealthResult> {
   let simLost = false;
   const run = async (command: string): Promise<string | undefined> => {
     try {

@@ -36,7 +36,7 @@ export async function runHealthLoop(host: HealthLoopHost, signal: AbortSignal): 
       wait = host.nextDelayMs();
     }
   } catch (err) {
-    if (!(err instanceof Cancelled) && !signal.aborted) host.log.warn({ err: String(err) }, 'health polling stopped');
+    if (!(err instanceof Cancelled) && !signal.aborted) host.log.warn({ err }, 'health polling stopped');
   }
 }
 
@@ -64,6 +64,6 @@ export async function runSimRecheck(host: SimRecheckHost, signal: AbortSignal): 
       if (blocked && blocked.state !== host.state()) host.setState(blocked.state, blocked.detail);
     }
   } catch (err) {
-    if (!(err instanceof Cancelled) && !signal.aborted) host.sim.log.warn({ err: String(err) }, 'SIM re-check stopped');
+    if (!(err instanceof Cancelled) && !signal.aborted) host.sim.log.warn({ err }, 'SIM re-check stopped');
   }
 }

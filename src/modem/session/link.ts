@@ -1,13 +1,14 @@
 /**
  * One opened port with its AT engine, and the command runner every part of a session uses:
  * it counts consecutive timeouts (three mean the modem went silent, which ends the link)
- * and stops an init or a poll that was cancelled meanwhile.
+ * and stops an init or a poll that was cancelled meanwhile. A `Phase` binds it to one link
+ * and one phase signal: the PhaseTools (traits.ts) that init and loops take.
  */
-import { KatarError, isKatarError } from '../errors.js';
-import type { AtEngine, AtResponse, SendOptions } from './at/engine.js';
-import { Cancelled } from './backoff.js';
-import type { ModemPort } from './port.js';
-import type { SessionLogger } from './session-sim.js';
+import { KatarError, isKatarError } from '../../errors.js';
+import type { AtEngine, AtResponse, SendOptions } from '../at/engine.js';
+import { Cancelled, sleep } from '../backoff.js';
+import type { ModemPort } from '../port.js';
+import type { PhaseTools, SessionLogger } from './traits.js';
 
 /** An opened port and its engine; `lost` once closed or silent. */
 export interface Link {
@@ -70,6 +71,11 @@ export class LinkCommands {
     }
   }
 
+  /** The tools of one phase on `link`, ending when `signal` aborts. */
+  phase(link: Link, signal: AbortSignal): Phase {
+    return new Phase(this, link, signal, this.log);
+  }
+
   /** Runs `AT` watching the raw bytes: an `AT\r` coming back means echo is still on. */
   async echoOn(link: Link, signal: AbortSignal | undefined): Promise<boolean> {
     let seen = '';
@@ -83,5 +89,42 @@ export class LinkCommands {
       link.port.off('data', onData);
     }
     return /(^|[\r\n])AT\r/i.test(seen);
+  }
+}
+
+/** Commands, sleep and log for one phase on one link; everything rejects once `signal` aborts. */
+export class Phase implements PhaseTools {
+  constructor(
+    private readonly commands: LinkCommands,
+    readonly link: Link,
+    readonly signal: AbortSignal,
+    readonly log: SessionLogger,
+  ) {}
+
+  cmd(command: string, opts?: SendOptions): Promise<AtResponse> {
+    return this.commands.cmd(this.link, this.signal, command, opts);
+  }
+
+  tryCmd(command: string, opts?: SendOptions): Promise<AtResponse | undefined> {
+    return this.commands.tryCmd(this.link, this.signal, command, opts);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return sleep(ms, this.signal);
+  }
+
+  /** Runs `AT` and tells whether the modem echoed it (echo still on). */
+  echoOn(): Promise<boolean> {
+    return this.commands.echoOn(this.link, this.signal);
+  }
+
+  /** Raw bytes to the port (the ESC flush), bypassing the engine. */
+  writeRaw(data: string): Promise<void> {
+    return this.link.port.write(data);
+  }
+
+  /** True on the first init on this link (a freshly opened port). */
+  get fresh(): boolean {
+    return this.link.inits === 0;
   }
 }

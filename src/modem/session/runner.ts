@@ -5,6 +5,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import { Backoff, Cancelled, sleep } from './backoff.js';
+import { FALLBACK_DRIVER } from './driver.js';
+import { errorText } from './error-text.js';
 import type { ModemDriver } from './driver.js';
 import { initialiseModem } from './session-init.js';
 import type { InitHost } from './session-init.js';
@@ -17,7 +19,6 @@ import type { ModemStorage } from './session-storage.js';
 import type { ModemHealthSample, ModemIdentity, ModemSessionEvents } from './session-types.js';
 import type { ReportRouting } from './sms-settings.js';
 
-const FALLBACK_DRIVER: ModemDriver = { name: 'none', matches: () => true, quirks: {} };
 const noop = (): void => {};
 
 /** What the runner needs from its session. */
@@ -82,8 +83,8 @@ export class InitRunner {
       if (result.driver.quirks.listAfterInit) void this.announceStored(signal);
     } catch (err) {
       if (err instanceof Cancelled || signal.aborted || link.lost) return;
-      this.host.log.warn({ err: errText(err) }, 'initialisation failed; retrying');
-      status.set('initialising', `init failed: ${errText(err)}`);
+      this.host.log.warn({ err }, 'initialisation failed; retrying');
+      status.set('initialising', `init failed: ${errorText(err)}`);
       void sleep(this.initBackoff.next(), signal).then(() => this.host.requestInit('retry after failed init'), noop);
     } finally {
       link.inits++;
@@ -168,11 +169,7 @@ export class InitRunner {
         this.host.events.emit('stored', { storage: m.storage, index: m.index, kind: m.storage === 'SR' ? 'status-report' : 'sms' });
       }
     } catch (err) {
-      this.host.log.warn({ err: errText(err) }, 'listing the storage after init failed');
+      this.host.log.warn({ err }, 'listing the storage after init failed');
     }
   }
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

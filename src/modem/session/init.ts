@@ -2,36 +2,43 @@
  * The start-up dialogue of a session (docs/hardware.md#the-start-up-sequence): flush, wake,
  * echo off, numeric errors, identify, pick the driver, SIM, PDU mode, storage, new-message
  * indications, SMSC, vendor extras, registration. Optional commands may fail on any
- * vendor; only a silent or vanished modem (the host's `cmd` throws) stops the sequence.
+ * vendor; only a silent or vanished modem (the phase's `cmd` throws) stops the sequence.
  */
-import { KatarError, isKatarError } from '../errors.js';
-import type { AtResponse } from './at/engine.js';
-import { selectDriver } from './driver.js';
-import type { ModemDriver } from './driver.js';
-import { parseAti, parseIccid, parseIdentAnswer, parseImei, parseImsi } from './identity.js';
-import { parseSolicitedRegistration } from './network-status.js';
-import type { ModemIdentity } from './session-types.js';
-import { checkSim } from './session-sim.js';
-import type { SimBlocked, SimHost } from './session-sim.js';
-import { chooseStorage, cnmiCandidates, parseCnmiTest, parseCpmsTest } from './sms-settings.js';
-import type { ReportRouting, StorageChoice } from './sms-settings.js';
+import { KatarError, isKatarError } from '../../errors.js';
+import type { AtResponse } from '../at/engine.js';
+import { Backoff } from '../backoff.js';
+import { FALLBACK_DRIVER, selectDriver } from '../driver.js';
+import type { ModemDriver } from '../driver.js';
+import { parseAti, parseIccid, parseIdentAnswer, parseImei, parseImsi } from '../identity.js';
+import { parseSolicitedRegistration } from '../network-status.js';
+import { chooseStorage, cnmiCandidates, parseCnmiTest, parseCpmsTest } from '../sms-settings.js';
+import type { ReportRouting, StorageChoice } from '../sms-settings.js';
+import { checkSim } from './sim.js';
+import type { SimBlocked, SimPin } from './sim.js';
+import type { PhaseTools } from './traits.js';
+import type { ModemIdentity } from './types.js';
 
-/** What the init sequence needs from the session. */
-export interface InitHost extends SimHost {
+/** The phase an init runs in: the shared tools plus raw access for the first moments. */
+export interface InitPhase extends PhaseTools {
   /** Raw bytes to the port (ESC flush), bypassing the engine. */
   writeRaw(data: string): Promise<void>;
   /** Runs `AT` and tells whether the modem echoed it (echo still on). */
   echoOn(): Promise<boolean>;
-  /** The modem answered: the link is alive (resets the reconnect backoff). */
-  alive(): void;
-  readonly drivers: readonly ModemDriver[];
-  readonly forcedDriver: string | undefined;
-  readonly statusReports: boolean;
   /**
-   * First init on a freshly opened port: flush with ESC CR. Skipped on a re-init, where a
+   * First init on a freshly opened port: flush with ESC CR. False on a re-init, where a
    * raw ESC could abort a submit the engine is typing.
    */
   readonly fresh: boolean;
+}
+
+/** What the init is asked to do, and whom it tells that the modem answered. */
+export interface InitPlan {
+  readonly drivers: readonly ModemDriver[];
+  readonly forcedDriver: string | undefined;
+  readonly statusReports: boolean;
+  readonly pin: SimPin;
+  /** The modem answered: the link is alive (resets the reconnect backoff). */
+  modemAnswered(): void;
 }
 
 /** Everything a successful init learnt. */
@@ -56,18 +63,16 @@ export interface InitDone {
  */
 export const DEFAULT_STORAGE_PREFERENCE = ['ME', 'MT', 'SM'];
 
-/** A driver for modems no driver claims: no vendor extras, no quirks. */
-const FALLBACK_DRIVER: ModemDriver = { name: 'none', matches: () => true, quirks: {} };
 
 /** Runs the whole sequence. */
-export async function initialiseModem(host: InitHost): Promise<InitDone | (SimBlocked & { identity: ModemIdentity; driver: ModemDriver })> {
+export async function initialiseModem(host: InitPhase, plan: InitPlan): Promise<InitDone | (SimBlocked & { identity: ModemIdentity; driver: ModemDriver })> {
   // gammu: ESC CR aborts an SMS editor a previous run left open; then let stale output drain.
   if (host.fresh) {
     await host.writeRaw('\x1b\r');
     await host.sleep(100);
   }
   await wake(host);
-  host.alive();
+  plan.modemAnswered();
   await host.tryCmd('ATE0');
   if (await host.echoOn()) {
     // faucamp #56: ATE0 itself may be echoed twice; try once more, then live with echo.
@@ -77,17 +82,17 @@ export async function initialiseModem(host: InitHost): Promise<InitDone | (SimBl
   if (!(await host.tryCmd('AT+CMEE=1'))) await host.tryCmd('AT+CMEE=2');
 
   const identity = await identify(host);
-  const driver = selectDriver(host.drivers, identity, host.forcedDriver) ?? FALLBACK_DRIVER;
-  if (host.forcedDriver !== undefined && driver.name !== host.forcedDriver) host.log.warn({ forced: host.forcedDriver }, 'forced driver not found; matched instead');
+  const driver = selectDriver(plan.drivers, identity, plan.forcedDriver) ?? FALLBACK_DRIVER;
+  if (plan.forcedDriver !== undefined && driver.name !== plan.forcedDriver) host.log.warn({ forced: plan.forcedDriver }, 'forced driver not found; matched instead');
   host.log.info({ ...identity, driver: driver.name }, 'modem identified');
 
-  const sim = await checkSim(host, driver);
+  const sim = await checkSim(host, plan.pin, driver);
   if (sim.kind === 'blocked') return { ...sim, identity, driver };
   await identifySubscriber(host, identity);
 
   await pduMode(host);
   const storage = await selectStorage(host, driver);
-  const reports = await selectIndications(host, driver);
+  const reports = await selectIndications(host, driver, plan.statusReports);
   const csca = await host.tryCmd('AT+CSCA?');
   const smsc = csca?.lines.find((l) => /^\+CSCA/i.test(l));
   if (!smsc || /^\+CSCA\s*:\s*"?"?\s*(,|$)/i.test(smsc)) host.log.warn({}, 'no SMSC stored on the SIM: sending fails unless each PDU carries one');
@@ -107,8 +112,9 @@ function stat(res: AtResponse | undefined, prefix: string): number | undefined {
 }
 
 /** `AT` until the modem answers; three silent tries make the host declare the link lost. */
-async function wake(host: InitHost): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+async function wake(host: PhaseTools): Promise<void> {
+  const delays = new Backoff(500, 4_000);
+  for (;;) {
     try {
       await host.cmd('AT', { timeoutMs: 2_000 });
       return;
@@ -118,12 +124,12 @@ async function wake(host: InitHost): Promise<void> {
         if (isKatarError(err, 'MODEM_ERROR', 'CME_ERROR', 'CMS_ERROR')) return;
         throw err;
       }
-      await host.sleep(500 * 2 ** Math.min(attempt, 3));
+      await host.sleep(delays.next());
     }
   }
 }
 
-async function identify(host: InitHost): Promise<ModemIdentity> {
+async function identify(host: PhaseTools): Promise<ModemIdentity> {
   const answer = async (cmd: string): Promise<string[]> => (await host.tryCmd(cmd))?.lines ?? [];
   const identity: ModemIdentity = {
     manufacturer: parseIdentAnswer(await answer('AT+CGMI')),
@@ -147,7 +153,7 @@ async function identify(host: InitHost): Promise<ModemIdentity> {
  * vendor-specific: `AT+CCID` (SIMCom SIM800, u-blox), `AT+QCCID` (Quectel), `AT^ICCID?`
  * (Huawei), `AT+CICCID` (SIMCom SIM7600), `AT+ICCID` (Telit); the first that answers wins.
  */
-async function identifySubscriber(host: InitHost, identity: ModemIdentity): Promise<void> {
+async function identifySubscriber(host: PhaseTools, identity: ModemIdentity): Promise<void> {
   identity.imsi = parseImsi((await host.tryCmd('AT+CIMI'))?.lines ?? []);
   if (identity.imsi !== '') return;
   for (const command of ['AT+CCID', 'AT+QCCID', 'AT^ICCID?', 'AT+CICCID', 'AT+ICCID']) {
@@ -161,16 +167,17 @@ async function identifySubscriber(host: InitHost, identity: ModemIdentity): Prom
 }
 
 /** `AT+CMGF=0`, retried: SIM800L refuses it until `SMS Ready` (Seeed GPRS_SIM900 #39). */
-async function pduMode(host: InitHost): Promise<void> {
+async function pduMode(host: PhaseTools): Promise<void> {
+  const delays = new Backoff(1_000, 8_000);
   for (let attempt = 0; attempt < 4; attempt++) {
     if (await host.tryCmd('AT+CMGF=0')) return;
-    await host.sleep(1_000 * 2 ** attempt);
+    await host.sleep(delays.next());
   }
   throw new KatarError('MODEM_ERROR', 'the modem refuses PDU mode (AT+CMGF=0)', { command: 'AT+CMGF=0' });
 }
 
 /** `AT+CPMS=?`, then the same memory for mem1/mem2/mem3; fewer parameters if refused. */
-async function selectStorage(host: InitHost, driver: ModemDriver): Promise<StorageChoice | undefined> {
+async function selectStorage(host: PhaseTools, driver: ModemDriver): Promise<StorageChoice | undefined> {
   const test = await host.tryCmd('AT+CPMS=?');
   const line = test?.lines.find((l) => /^\+CPMS/i.test(l));
   const choice = line === undefined ? undefined : chooseStorage(parseCpmsTest(line), driver.quirks.storagePreference ?? DEFAULT_STORAGE_PREFERENCE);
@@ -188,12 +195,12 @@ async function selectStorage(host: InitHost, driver: ModemDriver): Promise<Stora
 }
 
 /** `AT+CNMI=?`, then the candidates in order until one is accepted. */
-async function selectIndications(host: InitHost, driver: ModemDriver): Promise<ReportRouting> {
+async function selectIndications(host: PhaseTools, driver: ModemDriver, statusReports: boolean): Promise<ReportRouting> {
   const test = await host.tryCmd('AT+CNMI=?');
   const line = test?.lines.find((l) => /^\+CNMI/i.test(l));
   const ranges = line === undefined ? undefined : parseCnmiTest(line);
   const candidates = cnmiCandidates(ranges, {
-    statusReports: host.statusReports,
+    statusReports,
     preferDirectReports: driver.quirks.cdsiNamesWrongStorage,
     rejectsDirectReports: driver.quirks.rejectsDirectStatusReports,
   });
