@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { KatarError } from './errors.js';
+import { GATEWAY_ID_PATTERN } from './gateway/gateway-id.js';
 import type { QueueSettings } from './queue/settings.js';
 
 /** Roles a bearer token can have. */
@@ -14,7 +15,7 @@ export interface TokenConfig {
 
 /** One modem driven by a built-in worker. */
 export interface ModemConfig {
-  /** Name in logs, metrics and the worker id (`builtin:<name>`). */
+  /** Name in logs, metrics and the worker id (`builtin:<gateway id>:<name>`). */
   name: string;
   /** Serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0) or `sim` for the simulated modem. */
   path: string;
@@ -49,6 +50,8 @@ export interface Config {
   maxConnections: number;
   /** Most unsent tasks (queued, paused, in progress) over all queues; beyond it sends get 429 QUEUE_FULL. */
   maxLiveTasks: number;
+  /** This installation's id in worker names (`builtin:<id>:<modem>`); default: made once and kept in the data dir. */
+  gatewayId?: string;
   tokens: TokenConfig[];
   /**
    * Per window and per token (or per address without tokens): `max` messages sent and
@@ -184,7 +187,7 @@ function readModem(value: unknown, path: string, index: number, queues: string[]
 /** Validates a parsed config object and fills in defaults. Throws CONFIG_INVALID naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = Reader.of(raw ?? {}, '');
-  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', '$schema');
+  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', '$schema');
   const queuesRaw = r.obj.queues ?? { sms: {} };
   const qr = Reader.of(queuesRaw, 'queues');
   // JSON.parse keeps "__proto__" as an own key; assigning it into a plain {} would replace
@@ -240,6 +243,8 @@ export function parseConfig(raw: unknown): Config {
     queues,
     modems,
   };
+  const gatewayId = r.str('gatewayId', undefined, GATEWAY_ID_PATTERN, 'must be 1-40 of a-z 0-9 -, starting with a letter or digit');
+  if (gatewayId) cfg.gatewayId = gatewayId;
   const region = r.str('defaultRegion', undefined, /^[A-Z]{2}$/, 'must be a two-letter region code such as "AU" or "DE"');
   if (region) cfg.defaultRegion = region;
   return cfg;

@@ -1,5 +1,6 @@
 import { assertSafeListen, type Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
@@ -48,7 +49,8 @@ export async function startGateway(config: Config, logger: Logger, components: C
       else storeLog.info({ freeBytes: h.freeBytes }, 'the store writes again: sends are accepted');
     });
     closers.push(() => store.close());
-    const queue = await QueueService.open({ store, queues: config.queues, maxLiveTasks: config.maxLiveTasks });
+    const gatewayId = await loadGatewayId(config.dataDir, config.gatewayId);
+    const queue = await QueueService.open({ store, queues: config.queues, maxLiveTasks: config.maxLiveTasks, isLocalWorker: (w) => isOwnBuiltinWorker(w, gatewayId) });
     closers.push(async () => queue.close());
     queue.on('error', (err) => logger.error({ err }, 'queue sweep failed'));
     const clockLog = logger.child({ module: 'clock' });
@@ -58,7 +60,7 @@ export async function startGateway(config: Config, logger: Logger, components: C
     if (doubt) clockLog.warn(`${doubt}. Leases and retries do not depend on it; scheduled sends (sendAt) and time stamps do. See deploy/README.md (time synchronisation)`);
     watch.on('jump', (j) => clockLog.warn({ byMs: j.byMs }, `the system clock jumped by ${Math.round(j.byMs / 1000)} s; retention will judge older records by the time since this jump`));
     watch.start();
-    const gateway = new Gateway(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) });
+    const gateway = new Gateway(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) }, gatewayId);
     const jobs: Job[] = [
       scheduleJob(config.retention.schedule, async () => {
         await watch.check();
@@ -75,7 +77,7 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const address = await app.listen({ host: config.host, port: config.port });
     closers.push(() => app.close());
     const url = address.replace('[::1]', 'localhost');
-    logger.info({ url, dataDir: config.dataDir, queues: queue.queueNames, auth: config.tokens.length > 0 }, `katar-sms listening on ${url}`);
+    logger.info({ url, gatewayId, dataDir: config.dataDir, queues: queue.queueNames, auth: config.tokens.length > 0 }, `katar-sms listening on ${url}`);
     for (const name of queue.queueNames) {
       logger.info(`queue "${name}": workers GET/POST ${url}/v1/queue/${name}, POST ${url}/v1/queue/${name}/receive; producers POST ${url}/v1/queue/${name}/send, GET ${url}/v1/queue/${name}/tasks, GET ${url}/v1/queue/${name}/inbox`);
     }

@@ -51,11 +51,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly queue: QueueService;
   readonly rules: MessageRules;
   readonly modems = new Map<string, ModemHealth>();
+  /** This installation's id (see gateway-id.ts); built-in workers are `builtin:<id>:<modem>`. */
+  readonly id: string | undefined;
 
-  constructor(queue: QueueService, rules: MessageRules) {
+  constructor(queue: QueueService, rules: MessageRules, id?: string) {
     super();
     this.queue = queue;
     this.rules = rules;
+    this.id = id;
     for (const name of ['sent', 'sms', 'status', 'queued', 'paused', 'in progress', 'done', 'failed', 'cancelled', 'delivery'] as const) {
       queue.on(name, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(name, ...args));
     }

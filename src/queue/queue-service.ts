@@ -46,7 +46,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   readonly #idempotency = new Map<string, string>();
   readonly #historyCounts = new Map<string, Map<TaskStatus, number>>();
   readonly #taskOrder: TaskOrderIndex;
-  readonly #localPrefix: string;
+  readonly #isLocal: (worker: string) => boolean;
   /** Status reports: sent parts and the reports that matched them (docs/DELIVERY.md). */
   readonly deliveries: DeliveryBook;
   #timer: NodeJS.Timeout | undefined;
@@ -59,7 +59,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
     this.#clock = opts.clock ?? systemClock;
     this.#leases = new LeaseBook(this.#clock);
     this.#maxLive = opts.maxLiveTasks ?? DEFAULT_MAX_LIVE_TASKS;
-    this.#localPrefix = opts.localWorkerPrefix ?? 'builtin:';
+    this.#isLocal = opts.isLocalWorker ?? ((w) => w.startsWith('builtin:'));
     this.deliveries = new DeliveryBook(opts.store, (t) => this.emit('delivery', t), { clock: this.#clock });
     for (const q of this.#settings.keys()) this.#ready.set(q, new ReadyIndex());
   }
@@ -143,7 +143,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
     const recovered: Array<[Task, TaskStatus]> = [];
     for (const t of [...this.store.live.values()]) {
       if (!this.#settings.has(t.queue)) continue;
-      if (t.status === 'in progress' && t.lease?.worker.startsWith(this.#localPrefix)) {
+      if (t.status === 'in progress' && t.lease && this.#isLocal(t.lease.worker)) {
         const why = t.lease.submitting ? 'gateway stopped while the modem was sending' : 'gateway stopped before sending';
         const next = t.lease.submitting ? this.#unknownOutcome(t, now, why) : this.#endAttempt(t, now, 'expired', why, 'queued');
         recovered.push([next, t.status]);

@@ -41,8 +41,11 @@ export interface IncomingSms {
 export interface QueueServiceOptions {
   store: FileStore;
   queues: Record<string, QueueSettings>;
-  /** Lease-holder names starting with this belong to this process's built-in workers. */
-  localWorkerPrefix?: string;
+  /**
+   * True for lease holders that are this process's built-in workers: their leases are
+   * recovered at start (requeued, or failed as outcome unknown). Default: any `builtin:`.
+   */
+  isLocalWorker?: (worker: string) => boolean;
   /** Milliseconds between sweeps of expired leases and validity (0: no timer, tests call sweep()). */
   sweepIntervalMs?: number;
   /** Wall and monotonic clocks (tests inject their own). */

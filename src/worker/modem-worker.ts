@@ -1,6 +1,7 @@
 import type { Gateway } from '../gateway/gateway.js';
+import { builtinWorkerId } from '../gateway/gateway-id.js';
 import type { Logger } from '../log.js';
-import type { ModemSessionApi } from '../modem/session-types.js';
+import type { ModemSessionApi } from '../modem/session/types.js';
 import type { DeliveryBook, StatusReportIn } from '../queue/delivery-book.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import { SendLoop } from './send-loop.js';
@@ -40,7 +41,9 @@ export class ModemWorker {
     this.#o = o;
     this.name = o.name;
     const logger = o.logger.child({ module: 'worker', modem: o.name });
-    const source = o.source ?? new LocalQueue(o.gateway!.queue, o.queueName ?? 'sms', `builtin:${o.name}`);
+    const gatewayId = o.gateway?.id;
+    const workerId = gatewayId ? builtinWorkerId(gatewayId, o.name) : `builtin:${o.name}`;
+    const source = o.source ?? new LocalQueue(o.gateway!.queue, o.queueName ?? 'sms', workerId);
     if (!o.source) this.#watchReports(o.gateway!.queue.deliveries, logger);
     this.send = new SendLoop({ session: o.session, source, statusReports: o.statusReports, logger });
     this.receive = new ReceivePipeline({
