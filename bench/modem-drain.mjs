@@ -15,7 +15,7 @@ const { parseConfig } = await imp('src/config.js');
 const { createLogger } = await imp('src/log.js');
 const { startGateway } = await imp('src/main.js');
 const { SimulatedModem } = await imp('src/simulator/index.js');
-const { ModemSession } = await imp('src/modem/session.js');
+const { ModemSession } = await imp('src/modem/session/session.js');
 const { ModemWorker } = await imp('src/worker/modem-worker.js');
 const { builtinDrivers } = await imp('drivers/index.js');
 

@@ -5,7 +5,7 @@ import type { Logger } from './log.js';
 import type { ComponentStarter } from './main.js';
 import type { ModemPortFactory } from './modem/port.js';
 import { openSerialPort } from './modem/serial-port.js';
-import { ModemSession } from './modem/session.js';
+import { ModemSession } from './modem/session/session.js';
 import { SimulatedModem } from './simulator/index.js';
 import { ModemWorker } from './worker/modem-worker.js';
 

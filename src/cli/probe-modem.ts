@@ -8,8 +8,8 @@ import type { ModemDriver } from '../modem/driver.js';
 import { errorText } from '../modem/error-text.js';
 import { parseCsq } from '../modem/network-status.js';
 import type { ModemPortFactory } from '../modem/port.js';
-import { ModemSession } from '../modem/session.js';
-import type { ModemIdentity, ModemState } from '../modem/session-types.js';
+import { ModemSession } from '../modem/session/session.js';
+import type { ModemIdentity, ModemState } from '../modem/session/types.js';
 import { parseCpmsRead, parseCsca, type StorageUse } from './probe-answers.js';
 
 /** How to reach the modem and how long to wait for it. */

@@ -4,7 +4,7 @@
  * from `src/modem/`; the session receives the list and never imports a driver itself.
  */
 import type { UrcSpec } from './at/urc.js';
-import type { ModemIdentity } from './session-types.js';
+import type { ModemIdentity } from './session/types.js';
 
 /** A USB id pair for device discovery (zigbee-herdsman style footprint; hex, lower case). */
 export interface UsbId {

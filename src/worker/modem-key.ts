@@ -1,4 +1,4 @@
-import type { ModemIdentity } from '../modem/session-types.js';
+import type { ModemIdentity } from '../modem/session/types.js';
 
 /**
  * The identity of a sending modem that status reports are matched by: its configured

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ConcatAssembler, decodePdu, type AssembledMessage, type DecodedDeliver, type DecodedStatusReport } from '../modem/pdu/index.js';
-import type { ModemSessionApi, StoredPdu } from '../modem/session-types.js';
+import type { ModemSessionApi, StoredPdu } from '../modem/session/types.js';
 import { modemKey } from './modem-key.js';
 import type { InboxSink } from './work-source.js';
 

@@ -1,6 +1,6 @@
 import { isKatarError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ModemSessionApi } from '../modem/session-types.js';
+import type { ModemSessionApi } from '../modem/session/types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
 import type { TaskReport } from '../queue/queue-service.js';
 import { modemKey } from './modem-key.js';

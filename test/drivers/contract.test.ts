@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinDrivers, genericDriver } from '../../drivers/index.js';
 import { decodePdu, encodeSubmit } from '../../src/modem/pdu/index.js';
 import { openSerialPort } from '../../src/modem/serial-port.js';
-import { ModemSession } from '../../src/modem/session.js';
+import { ModemSession } from '../../src/modem/session/session.js';
 import type { ModemDriver } from '../../src/modem/driver.js';
 import type { PersonalityName } from '../../src/simulator/index.js';
 import { personalities } from '../../src/simulator/index.js';

@@ -2,7 +2,7 @@ import { builtinDrivers } from '../../drivers/index.js';
 import { parseConfig } from '../../src/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { createLogger } from '../../src/log.js';
-import { ModemSession } from '../../src/modem/session.js';
+import { ModemSession } from '../../src/modem/session/session.js';
 import { QueueService } from '../../src/queue/queue-service.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { SimulatedModem } from '../../src/simulator/index.js';

@@ -4,9 +4,9 @@
  */
 import { afterEach, beforeEach, vi } from 'vitest';
 import { builtinDrivers } from '../../drivers/index.js';
-import { ModemSession } from '../../src/modem/session.js';
-import type { ModemSessionOptions } from '../../src/modem/session.js';
-import type { ModemState } from '../../src/modem/session-types.js';
+import { ModemSession } from '../../src/modem/session/session.js';
+import type { ModemSessionOptions } from '../../src/modem/session/session.js';
+import type { ModemState } from '../../src/modem/session/types.js';
 import { SimulatedModem } from '../../src/simulator/index.js';
 import type { SimModemOptions } from '../../src/simulator/index.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAti, parseIdentAnswer, parseImei } from '../../src/modem/identity.js';
 import { parseCops, parseCsq, parseSolicitedRegistration, registrationFromStat } from '../../src/modem/network-status.js';
-import { interpretUrc } from '../../src/modem/session-urcs.js';
+import { interpretUrc } from '../../src/modem/session/urcs.js';
 import { parseCpinLine } from '../../src/modem/sim-status.js';
 import { chooseStorage, cnmiCandidates, parseCnmiTest, parseCpmsTest } from '../../src/modem/sms-settings.js';
 import type { Urc } from '../../src/modem/at/urc.js';

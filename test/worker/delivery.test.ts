@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { createLogger } from '../../src/log.js';
-import { ModemSession } from '../../src/modem/session.js';
+import { ModemSession } from '../../src/modem/session/session.js';
 import { encodeStatusReport } from '../../src/modem/pdu/index.js';
 import { QueueService } from '../../src/queue/queue-service.js';
 import { FileStore } from '../../src/queue/store/file-store.js';

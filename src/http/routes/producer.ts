@@ -4,6 +4,7 @@ import type { Gateway, SendRequest } from '../../gateway/gateway.js';
 import { listInbox, listTasks } from '../../queue/queries.js';
 import type { TaskStatus } from '../../queue/task.js';
 import { errorSchema, inboxEntrySchema, queueParams, sendBody, taskParams, taskSchema } from '../schemas.js';
+import { TaskJson } from '../task-json.js';
 
 type SendBody = SendRequest & { messages?: SendRequest[] };
 
@@ -18,6 +19,9 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
   const q = gateway.queue;
   const sending = { roles: ['producer' as const], limit: 'send' as const };
   const reading = { roles: ['producer' as const], limit: 'read' as const };
+  // Answers with tasks are written from pre-built task JSON (the response schemas below
+  // stay, for the OpenAPI document and for every other answer): see task-json.ts.
+  const json = new TaskJson(q.store.live);
 
   app.post<{ Params: { queue: string }; Body: SendBody }>(
     '/v1/queue/:queue/send',
@@ -45,12 +49,13 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
         const extra = Object.keys(single)[0];
         if (extra) throw new KatarError('VALIDATION', `${extra} cannot be given beside messages; put it in each message`, { field: extra });
         const results = await gateway.submit(req.params.queue, messages);
-        return reply.status(results.some((r) => r.created) ? 201 : 200).send({ messages: results.map((r) => r.task) });
+        // Not kept: a send's JSON is written once; keeping it would cost memory per queued task.
+        return json.sendList(reply.status(results.some((r) => r.created) ? 201 : 200), 'messages', results.map((r) => r.task), { keep: false });
       }
       if (single.to === undefined) throw new KatarError('VALIDATION', 'to is required', { field: 'to' });
       if (single.msg === undefined) throw new KatarError('VALIDATION', 'msg is required', { field: 'msg' });
       const [r] = await gateway.submit(req.params.queue, [single], () => '');
-      return reply.status(r!.created ? 201 : 200).send(r!.task);
+      return json.sendOne(reply.status(r!.created ? 201 : 200), r!.task, false);
     },
   );
 
@@ -80,11 +85,11 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
         response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 429: errorSchema },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { status, cursor } = req.query;
       const limit = Number(req.query.limit ?? 100);
       const page = await listTasks(q, req.params.queue, { limit, ...(status && { status }), ...(cursor && { cursor: Number(cursor) }) });
-      return { tasks: page.items, ...(page.next && { next: page.next }) };
+      return json.sendList(reply, 'tasks', page.items, page.next ? { next: page.next } : {});
     },
   );
 

@@ -28,11 +28,11 @@ export function combinedRegistration(cs: number | undefined, eps: number | undef
 }
 
 /** Takes one sample; errors other than a closed link only blank the affected field. */
-export async function sampleHealth(host: Pick<Commands, 'cmd'>, lte: boolean, now: () => Date = () => new Date()): Promise<HealthResult> {
+export async function sampleHealth(phase: Pick<Commands, 'cmd'>, lte: boolean, now: () => Date = () => new Date()): Promise<HealthResult> {
   let simLost = false;
   const run = async (command: string): Promise<string | undefined> => {
     try {
-      const res = await host.cmd(command);
+      const res = await phase.cmd(command);
       const name = command.replace(/^AT/i, '').replace(/[?=].*$/, '').toUpperCase();
       return res.lines.find((l) => l.toUpperCase().startsWith(name));
     } catch (err) {

@@ -65,44 +65,44 @@ export const DEFAULT_STORAGE_PREFERENCE = ['ME', 'MT', 'SM'];
 
 
 /** Runs the whole sequence. */
-export async function initialiseModem(host: InitPhase, plan: InitPlan): Promise<InitDone | (SimBlocked & { identity: ModemIdentity; driver: ModemDriver })> {
+export async function initialiseModem(phase: InitPhase, plan: InitPlan): Promise<InitDone | (SimBlocked & { identity: ModemIdentity; driver: ModemDriver })> {
   // gammu: ESC CR aborts an SMS editor a previous run left open; then let stale output drain.
-  if (host.fresh) {
-    await host.writeRaw('\x1b\r');
-    await host.sleep(100);
+  if (phase.fresh) {
+    await phase.writeRaw('\x1b\r');
+    await phase.sleep(100);
   }
-  await wake(host);
+  await wake(phase);
   plan.modemAnswered();
-  await host.tryCmd('ATE0');
-  if (await host.echoOn()) {
+  await phase.tryCmd('ATE0');
+  if (await phase.echoOn()) {
     // faucamp #56: ATE0 itself may be echoed twice; try once more, then live with echo.
-    await host.tryCmd('ATE0');
-    if (await host.echoOn()) host.log.warn({}, 'modem keeps echoing after ATE0; continuing with echo on');
+    await phase.tryCmd('ATE0');
+    if (await phase.echoOn()) phase.log.warn({}, 'modem keeps echoing after ATE0; continuing with echo on');
   }
-  if (!(await host.tryCmd('AT+CMEE=1'))) await host.tryCmd('AT+CMEE=2');
+  if (!(await phase.tryCmd('AT+CMEE=1'))) await phase.tryCmd('AT+CMEE=2');
 
-  const identity = await identify(host);
+  const identity = await identify(phase);
   const driver = selectDriver(plan.drivers, identity, plan.forcedDriver) ?? FALLBACK_DRIVER;
-  if (plan.forcedDriver !== undefined && driver.name !== plan.forcedDriver) host.log.warn({ forced: plan.forcedDriver }, 'forced driver not found; matched instead');
-  host.log.info({ ...identity, driver: driver.name }, 'modem identified');
+  if (plan.forcedDriver !== undefined && driver.name !== plan.forcedDriver) phase.log.warn({ forced: plan.forcedDriver }, 'forced driver not found; matched instead');
+  phase.log.info({ ...identity, driver: driver.name }, 'modem identified');
 
-  const sim = await checkSim(host, plan.pin, driver);
+  const sim = await checkSim(phase, plan.pin, driver);
   if (sim.kind === 'blocked') return { ...sim, identity, driver };
-  await identifySubscriber(host, identity);
+  await identifySubscriber(phase, identity);
 
-  await pduMode(host);
-  const storage = await selectStorage(host, driver);
-  const reports = await selectIndications(host, driver, plan.statusReports);
-  const csca = await host.tryCmd('AT+CSCA?');
+  await pduMode(phase);
+  const storage = await selectStorage(phase, driver);
+  const reports = await selectIndications(phase, driver, plan.statusReports);
+  const csca = await phase.tryCmd('AT+CSCA?');
   const smsc = csca?.lines.find((l) => /^\+CSCA/i.test(l));
-  if (!smsc || /^\+CSCA\s*:\s*"?"?\s*(,|$)/i.test(smsc)) host.log.warn({}, 'no SMSC stored on the SIM: sending fails unless each PDU carries one');
-  for (const command of driver.initCommands ?? []) await host.tryCmd(command);
+  if (!smsc || /^\+CSCA\s*:\s*"?"?\s*(,|$)/i.test(smsc)) phase.log.warn({}, 'no SMSC stored on the SIM: sending fails unless each PDU carries one');
+  for (const command of driver.initCommands ?? []) await phase.tryCmd(command);
   // Operator names in AT+COPS? answers alphanumeric (python-gsmmodem does the same).
-  await host.tryCmd('AT+COPS=3,0');
-  await host.tryCmd('AT+CREG=1');
-  const lte = (await host.tryCmd('AT+CEREG=1')) !== undefined;
-  const cs = stat(await host.tryCmd('AT+CREG?'), '+CREG');
-  const eps = lte ? stat(await host.tryCmd('AT+CEREG?'), '+CEREG') : undefined;
+  await phase.tryCmd('AT+COPS=3,0');
+  await phase.tryCmd('AT+CREG=1');
+  const lte = (await phase.tryCmd('AT+CEREG=1')) !== undefined;
+  const cs = stat(await phase.tryCmd('AT+CREG?'), '+CREG');
+  const eps = lte ? stat(await phase.tryCmd('AT+CEREG?'), '+CEREG') : undefined;
   return { kind: 'ready', identity, driver, storage, reports, lte, cs, eps };
 }
 
@@ -111,12 +111,12 @@ function stat(res: AtResponse | undefined, prefix: string): number | undefined {
   return line === undefined ? undefined : parseSolicitedRegistration(line);
 }
 
-/** `AT` until the modem answers; three silent tries make the host declare the link lost. */
-async function wake(host: PhaseTools): Promise<void> {
+/** `AT` until the modem answers; three silent tries end the link (link.ts). */
+async function wake(phase: PhaseTools): Promise<void> {
   const delays = new Backoff(500, 4_000);
   for (;;) {
     try {
-      await host.cmd('AT', { timeoutMs: 2_000 });
+      await phase.cmd('AT', { timeoutMs: 2_000 });
       return;
     } catch (err) {
       // Any final result (even ERROR) proves the modem is there (smstools3 needs_wakeup_at).
@@ -124,13 +124,13 @@ async function wake(host: PhaseTools): Promise<void> {
         if (isKatarError(err, 'MODEM_ERROR', 'CME_ERROR', 'CMS_ERROR')) return;
         throw err;
       }
-      await host.sleep(delays.next());
+      await phase.sleep(delays.next());
     }
   }
 }
 
-async function identify(host: PhaseTools): Promise<ModemIdentity> {
-  const answer = async (cmd: string): Promise<string[]> => (await host.tryCmd(cmd))?.lines ?? [];
+async function identify(phase: PhaseTools): Promise<ModemIdentity> {
+  const answer = async (cmd: string): Promise<string[]> => (await phase.tryCmd(cmd))?.lines ?? [];
   const identity: ModemIdentity = {
     manufacturer: parseIdentAnswer(await answer('AT+CGMI')),
     model: parseIdentAnswer(await answer('AT+CGMM')),
@@ -153,50 +153,50 @@ async function identify(host: PhaseTools): Promise<ModemIdentity> {
  * vendor-specific: `AT+CCID` (SIMCom SIM800, u-blox), `AT+QCCID` (Quectel), `AT^ICCID?`
  * (Huawei), `AT+CICCID` (SIMCom SIM7600), `AT+ICCID` (Telit); the first that answers wins.
  */
-async function identifySubscriber(host: PhaseTools, identity: ModemIdentity): Promise<void> {
-  identity.imsi = parseImsi((await host.tryCmd('AT+CIMI'))?.lines ?? []);
+async function identifySubscriber(phase: PhaseTools, identity: ModemIdentity): Promise<void> {
+  identity.imsi = parseImsi((await phase.tryCmd('AT+CIMI'))?.lines ?? []);
   if (identity.imsi !== '') return;
   for (const command of ['AT+CCID', 'AT+QCCID', 'AT^ICCID?', 'AT+CICCID', 'AT+ICCID']) {
-    const iccid = parseIccid((await host.tryCmd(command))?.lines ?? []);
+    const iccid = parseIccid((await phase.tryCmd(command))?.lines ?? []);
     if (iccid !== '') {
       identity.iccid = iccid;
       return;
     }
   }
-  host.log.warn({}, 'the modem tells neither IMSI nor ICCID: status reports are matched by modem name only');
+  phase.log.warn({}, 'the modem tells neither IMSI nor ICCID: status reports are matched by modem name only');
 }
 
 /** `AT+CMGF=0`, retried: SIM800L refuses it until `SMS Ready` (Seeed GPRS_SIM900 #39). */
-async function pduMode(host: PhaseTools): Promise<void> {
+async function pduMode(phase: PhaseTools): Promise<void> {
   const delays = new Backoff(1_000, 8_000);
   for (let attempt = 0; attempt < 4; attempt++) {
-    if (await host.tryCmd('AT+CMGF=0')) return;
-    await host.sleep(delays.next());
+    if (await phase.tryCmd('AT+CMGF=0')) return;
+    await phase.sleep(delays.next());
   }
   throw new KatarError('MODEM_ERROR', 'the modem refuses PDU mode (AT+CMGF=0)', { command: 'AT+CMGF=0' });
 }
 
 /** `AT+CPMS=?`, then the same memory for mem1/mem2/mem3; fewer parameters if refused. */
-async function selectStorage(host: PhaseTools, driver: ModemDriver): Promise<StorageChoice | undefined> {
-  const test = await host.tryCmd('AT+CPMS=?');
+async function selectStorage(phase: PhaseTools, driver: ModemDriver): Promise<StorageChoice | undefined> {
+  const test = await phase.tryCmd('AT+CPMS=?');
   const line = test?.lines.find((l) => /^\+CPMS/i.test(l));
   const choice = line === undefined ? undefined : chooseStorage(parseCpmsTest(line), driver.quirks.storagePreference ?? DEFAULT_STORAGE_PREFERENCE);
   if (!choice) {
-    host.log.warn({ answer: line }, 'no usable message storage: receiving is disabled');
+    phase.log.warn({ answer: line }, 'no usable message storage: receiving is disabled');
     return undefined;
   }
   // smstools3: "Some modem do not accept three values ... try only one value".
   for (let n = choice.params.length; n >= 1; n--) {
     const args = choice.params.slice(0, n).map((m) => `"${m}"`).join(',');
-    if (await host.tryCmd(`AT+CPMS=${args}`)) return { ...choice, params: choice.params.slice(0, n) };
+    if (await phase.tryCmd(`AT+CPMS=${args}`)) return { ...choice, params: choice.params.slice(0, n) };
   }
-  host.log.warn({ choice }, 'AT+CPMS refused: using the modem default storage');
+  phase.log.warn({ choice }, 'AT+CPMS refused: using the modem default storage');
   return undefined;
 }
 
 /** `AT+CNMI=?`, then the candidates in order until one is accepted. */
-async function selectIndications(host: PhaseTools, driver: ModemDriver, statusReports: boolean): Promise<ReportRouting> {
-  const test = await host.tryCmd('AT+CNMI=?');
+async function selectIndications(phase: PhaseTools, driver: ModemDriver, statusReports: boolean): Promise<ReportRouting> {
+  const test = await phase.tryCmd('AT+CNMI=?');
   const line = test?.lines.find((l) => /^\+CNMI/i.test(l));
   const ranges = line === undefined ? undefined : parseCnmiTest(line);
   const candidates = cnmiCandidates(ranges, {
@@ -205,11 +205,11 @@ async function selectIndications(host: PhaseTools, driver: ModemDriver, statusRe
     rejectsDirectReports: driver.quirks.rejectsDirectStatusReports,
   });
   for (const c of candidates) {
-    if (await host.tryCmd(`AT+CNMI=${c.args}`)) {
-      host.log.info({ cnmi: c.args }, 'new-message indications set');
+    if (await phase.tryCmd(`AT+CNMI=${c.args}`)) {
+      phase.log.info({ cnmi: c.args }, 'new-message indications set');
       return c.reports;
     }
   }
-  host.log.warn({ answer: line }, 'no AT+CNMI setting accepted: new messages are found by listing only');
+  phase.log.warn({ answer: line }, 'no AT+CNMI setting accepted: new messages are found by listing only');
   return 'none';
 }

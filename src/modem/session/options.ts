@@ -1,10 +1,10 @@
 /**
  * The settings a session is built with, defaults beside each field. Given once to the
- * `ModemSession` constructor (src/modem/session.ts) and read by the parts it delegates to.
+ * `ModemSession` constructor (session.ts) and read by the parts it delegates to.
  */
-import type { ModemDriver } from './driver.js';
-import type { ModemPortFactory } from './port.js';
-import type { SessionLogger } from './session-sim.js';
+import type { ModemDriver } from '../driver.js';
+import type { ModemPortFactory } from '../port.js';
+import type { SessionLogger } from './traits.js';
 
 /** Settings of a session; defaults beside each field. */
 export interface ModemSessionOptions {

@@ -1,33 +1,43 @@
 /**
- * One modem, kept usable for months: open the port, initialise (session-init.ts), poll
- * health, turn URCs into events, and when the port vanishes or the modem falls silent,
- * close everything and reopen with exponential backoff, forever, until `close()`.
- * The driver list is handed in; this file never imports `drivers/`.
+ * One modem, kept usable for months. The driver list is handed in; this folder never
+ * imports `drivers/`. The life cycle, and the file that owns each phase:
  *
- * The class is the one public entry; it wires the parts beside it: the connection loop
- * (session-supervisor.ts), the init and its loops (session-runner.ts), state and
- * registration (session-state.ts), URC handling (session-urc-dispatch.ts) and message
- * storage (session-storage.ts).
+ * 1. connect (supervisor.ts): open the port, build the AT engine; a failure waits out the
+ *    reconnect backoff (1 s doubling to 60 s) and tries again, forever, until `close()`.
+ * 2. initialise (runner.ts runs init.ts): flush, wake with `AT`, echo off, numeric errors,
+ *    identify and pick the driver, SIM and PIN (sim.ts), PDU mode, storage, new-message
+ *    indications, SMSC, the driver's commands, registration. States: `connecting` →
+ *    `initialising` → `ready` or `not-registered` (state.ts).
+ * 3. serve: submit (here), read / list / delete stored messages (storage.ts), URCs turned
+ *    into events (urc-dispatch.ts, meanings in urcs.ts), health sampled every minute
+ *    (loops.ts, health.ts), the storage listed once after init where the driver asks.
+ * 4. stopped at the SIM: a `sim-*` or `no-sim` state, and a read-only `AT+CPIN?` every
+ *    3 minutes (loops.ts) until the SIM is usable, then back to 2.
+ * 5. re-initialise (back to 2, same link): a restart notice (RDY, `+CFUN: 1`, a driver's
+ *    reboot URC), settings found lost, a SIM change, or a failed init after its own backoff.
+ * 6. lost (supervisor.ts): the port closed, or three timeouts in a row (link.ts):
+ *    `disconnected`, then back to 1.
+ * 7. `close()`: stops every loop, closes the port, state `closed` for good.
+ *
+ * Every init runs under a phase signal of its own; a re-init or a loss aborts it and
+ * everything it started. What the session knows lives in SessionState and changes only
+ * through its methods.
  */
 import { EventEmitter } from 'node:events';
-import { KatarError } from '../errors.js';
-import type { AtResponse, SendOptions } from './at/engine.js';
-import { Backoff } from './backoff.js';
-import { LinkCommands } from './session-link.js';
-import type { Link } from './session-link.js';
-import type { ModemSessionOptions } from './session-options.js';
-import { InitRunner } from './session-runner.js';
-import type { SessionLogger } from './session-sim.js';
-import { SessionState, isSimState } from './session-state.js';
-import { ModemStorage } from './session-storage.js';
-import { LinkSupervisor } from './session-supervisor.js';
-import type { ModemHealthSample, ModemIdentity, ModemSessionApi, ModemSessionEvents, ModemState, StoredPdu } from './session-types.js';
-import { dispatchUrc } from './session-urc-dispatch.js';
-import type { UrcHost } from './session-urc-dispatch.js';
-import type { ReportRouting } from './sms-settings.js';
+import { KatarError } from '../../errors.js';
+import type { AtResponse, SendOptions } from '../at/engine.js';
+import type { ModemSessionOptions } from './options.js';
+import { InitRunner } from './runner.js';
+import { SessionState, isSimState } from './state.js';
+import { ModemStorage } from './storage.js';
+import { LinkSupervisor } from './supervisor.js';
+import type { SessionLogger } from './traits.js';
+import type { ModemHealthSample, ModemIdentity, ModemSessionApi, ModemSessionEvents, ModemState, StoredPdu } from './types.js';
+import { UrcDispatcher } from './urc-dispatch.js';
+import type { ReportRouting } from '../sms-settings.js';
 
-export type { SessionLogger } from './session-sim.js';
-export type { ModemSessionOptions } from './session-options.js';
+export type { SessionLogger } from './traits.js';
+export type { ModemSessionOptions } from './options.js';
 
 const noop = (): void => {};
 const quietLogger: SessionLogger = { debug: noop, info: noop, warn: noop, error: noop };
@@ -36,51 +46,21 @@ const quietLogger: SessionLogger = { debug: noop, info: noop, warn: noop, error:
 export class ModemSession extends EventEmitter<ModemSessionEvents> implements ModemSessionApi {
   readonly name: string;
   private readonly status: SessionState;
-  private readonly commands: LinkCommands;
+  private readonly link: LinkSupervisor;
   private readonly storage: ModemStorage;
   private readonly runner: InitRunner;
-  private readonly conn: LinkSupervisor;
-  private submitting = 0;
-  private lastSubmitAt = -Infinity;
+  private readonly urcs: UrcDispatcher;
 
   constructor(opts: ModemSessionOptions) {
     super();
     this.name = opts.name;
     const log = opts.logger ?? quietLogger;
-    const backoff = new Backoff(opts.reconnect?.initialDelayMs ?? 1_000, opts.reconnect?.maxDelayMs ?? 60_000);
-    const requestInit = (reason: string): void => this.conn.requestInit(reason);
-    this.status = new SessionState(opts.name, log, (state, detail) => this.announce(state, detail));
-    this.commands = new LinkCommands(opts.name, log, (link, reason) => this.conn.lose(link, reason));
-    this.storage = new ModemStorage({
-      cmd: (c, o) => this.withLink((link) => this.commands.cmd(link, undefined, c, o)),
-      log,
-      settingsLost: requestInit,
-    });
-    const { status, commands, storage } = this;
-    this.runner = new InitRunner({
-      opts,
-      log,
-      commands,
-      status,
-      storage,
-      events: this,
-      reconnectBackoff: backoff,
-      submitBusy: () => this.submitting > 0 || performance.now() - this.lastSubmitAt < 1_000,
-      requestInit,
-    });
-    const urcHost: UrcHost = { log, status, events: this, driver: () => this.runner.driver, receiveMemory: () => storage.receiveMemory, requestInit };
-    this.conn = new LinkSupervisor({
-      opts,
-      log,
-      backoff,
-      setState: (state, detail) => status.set(state, detail),
-      linkOpened: () => commands.answered(),
-      linkLost: () => {
-        status.initialised = false;
-      },
-      runInit: (link, signal) => this.runner.run(link, signal),
-      urc: (urc) => dispatchUrc(urcHost, urc),
-    });
+    this.status = new SessionState(opts.name, log, this);
+    this.link = new LinkSupervisor(opts, log, this.status);
+    this.storage = new ModemStorage({ cmd: (command, o) => this.command(command, o, 'initialised') }, log, this.link);
+    const { status, link, storage } = this;
+    this.runner = new InitRunner({ opts, log, commands: link.commands, status, storage, link, events: this });
+    this.urcs = new UrcDispatcher(log, status, storage, link, this);
   }
 
   get state(): ModemState {
@@ -88,17 +68,17 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
   }
 
   get identity(): ModemIdentity | undefined {
-    return this.runner.identity;
+    return this.status.identity;
   }
 
   /** Name of the driver in use (after identification). */
   get driverName(): string | undefined {
-    return this.runner.driver?.name;
+    return this.status.driver?.name;
   }
 
   /** The latest health sample. */
   get lastHealth(): ModemHealthSample | undefined {
-    return this.runner.health;
+    return this.status.health;
   }
 
   /** Where new messages are stored (mem3), once initialised. */
@@ -108,17 +88,17 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
 
   /** How status reports arrive: stored (+CDSI), direct (+CDS) or not at all. */
   get statusReportRouting(): ReportRouting {
-    return this.runner.routing;
+    return this.status.routing;
   }
 
   /** Starts; resolves once the first connect attempt is over, then keeps reconnecting. */
   start(): Promise<void> {
-    return this.conn.start();
+    return this.link.start({ init: this.runner, urcs: this.urcs });
   }
 
   /** Stops everything and closes the port. */
   close(): Promise<void> {
-    return this.conn.close(() => this.status.close());
+    return this.link.close();
   }
 
   whenReady(): Promise<void> {
@@ -126,7 +106,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
   }
 
   async submit(pdu: string, tpduLength: number, beforePdu: () => Promise<void>): Promise<{ mr: number }> {
-    const link = this.conn.link;
+    const link = this.link.link;
     const state = this.status.current;
     if (state !== 'ready' || !link) {
       const code = state === 'not-registered' ? 'NOT_REGISTERED' : 'MODEM_BUSY';
@@ -135,8 +115,8 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
     if (!Number.isInteger(tpduLength) || tpduLength < 1 || tpduLength > 255) {
       throw new KatarError('PDU_INVALID', `TPDU length ${tpduLength} out of range`, { phase: 'prompt' });
     }
-    const quirks = this.runner.driver?.quirks ?? {};
-    this.submitting++;
+    const quirks = this.status.driver?.quirks ?? {};
+    this.status.submitStarted();
     try {
       const result = await link.engine.submitPdu({
         command: `AT+CMGS=${tpduLength}`,
@@ -145,11 +125,10 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
         promptTimeoutMs: quirks.promptTimeoutMs ?? 10_000,
         resultTimeoutMs: quirks.cmgsTimeoutMs ?? 60_000,
       });
-      this.commands.answered();
+      this.link.commands.answered();
       return result;
     } finally {
-      this.submitting--;
-      this.lastSubmitAt = performance.now();
+      this.status.submitEnded();
     }
   }
 
@@ -161,11 +140,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
    * session owns (CMGF, CPMS, CNMI), which would go stale without a re-init.
    */
   query(command: string, opts?: SendOptions): Promise<AtResponse> {
-    const link = this.conn.link;
-    if (!link || !(this.status.initialised || isSimState(this.status.current))) {
-      return Promise.reject(this.busy());
-    }
-    return this.commands.cmd(link, undefined, command, opts);
+    return this.command(command, opts, 'identified');
   }
 
   read(storage: string, index: number): Promise<StoredPdu | undefined> {
@@ -180,19 +155,16 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
     return this.storage.remove(storage, index);
   }
 
-  /** Runs `fn` on the link once it is initialised; MODEM_BUSY otherwise. */
-  private withLink<T>(fn: (link: Link) => Promise<T>): Promise<T> {
-    const link = this.conn.link;
-    if (!link || !this.status.initialised) return Promise.reject(this.busy());
-    return fn(link);
-  }
-
-  private busy(): KatarError {
-    return new KatarError('MODEM_BUSY', `modem ${this.name} is ${this.status.current}`, { state: this.status.current });
-  }
-
-  private announce(state: ModemState, detail: string | undefined): void {
-    this.emit('state', state, detail);
-    if (state === 'ready') this.emit('ready', this.runner.identity ?? { manufacturer: '', model: '', revision: '', imei: '' }, this.runner.driver?.name ?? 'none');
+  /**
+   * Runs a command on the current link once the modem is `initialised`, or at least
+   * `identified` (initialised or stopped at the SIM); MODEM_BUSY otherwise.
+   */
+  private command(command: string, opts: SendOptions | undefined, needs: 'initialised' | 'identified'): Promise<AtResponse> {
+    const link = this.link.link;
+    const allowed = this.status.initialised || (needs === 'identified' && isSimState(this.status.current));
+    if (!link || !allowed) {
+      return Promise.reject(new KatarError('MODEM_BUSY', `modem ${this.name} is ${this.status.current}`, { state: this.status.current }));
+    }
+    return this.link.commands.cmd(link, undefined, command, opts);
   }
 }

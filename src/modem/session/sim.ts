@@ -43,10 +43,10 @@ export interface SimBlocked {
 export const SIM_BUSY_BUDGET_MS = 30_000;
 
 /** Reads the SIM's condition; a plain ERROR means "no SIM" (smstools3 FAQ table). */
-export async function readSim(host: Pick<Commands, 'cmd'>, driver: ModemDriver): Promise<SimCondition> {
+export async function readSim(phase: Pick<Commands, 'cmd'>, driver: ModemDriver): Promise<SimCondition> {
   try {
     const opts: SendOptions = driver.quirks.cpinWithoutOk ? { finalOnPrefix: '+CPIN' } : {};
-    return simConditionFromLines((await host.cmd('AT+CPIN?', opts)).lines);
+    return simConditionFromLines((await phase.cmd('AT+CPIN?', opts)).lines);
   } catch (err) {
     const cond = simConditionFromError(err);
     if (cond) return cond;
@@ -77,23 +77,23 @@ export function blockedState(cond: SimCondition, pin: SimPin): SimBlocked | unde
 }
 
 /** Runs until the SIM is ready (`{kind: 'ready'}`) or blocked. */
-export async function checkSim(host: PhaseTools, pin: SimPin, driver: ModemDriver): Promise<{ kind: 'ready' } | SimBlocked> {
+export async function checkSim(phase: PhaseTools, pin: SimPin, driver: ModemDriver): Promise<{ kind: 'ready' } | SimBlocked> {
   let waited = 0;
   const delays = new Backoff(500, 8_000);
   let entered = false;
   for (;;) {
-    const cond = await readSim(host, driver);
+    const cond = await readSim(phase, driver);
     if (cond === 'ready') return { kind: 'ready' };
     const blocked = blockedState(cond, pin);
     if (blocked) return blocked;
     // After an accepted PIN some cards still say SIM PIN for a moment: wait, never re-enter.
     if (cond === 'pin' && !entered) {
       entered = true;
-      if (!(await enterPin(host, pin, driver))) return { kind: 'blocked', state: 'sim-wrong-pin', detail: 'the configured PIN was refused; not retried' };
+      if (!(await enterPin(phase, pin, driver))) return { kind: 'blocked', state: 'sim-wrong-pin', detail: 'the configured PIN was refused; not retried' };
     }
     if (waited >= SIM_BUSY_BUDGET_MS) return { kind: 'blocked', state: 'sim-failure', detail: `SIM still busy after ${waited / 1000} s` };
     const delay = delays.next();
-    await host.sleep(delay);
+    await phase.sleep(delay);
     waited += delay;
   }
 }
@@ -103,17 +103,17 @@ export async function checkSim(host: PhaseTools, pin: SimPin, driver: ModemDrive
  * "SIM busy" means the PIN was not looked at, so it does not count as a refusal; no answer
  * at all does, since the card may have counted it.
  */
-async function enterPin(host: PhaseTools, pin: SimPin, driver: ModemDriver): Promise<boolean> {
+async function enterPin(phase: PhaseTools, pin: SimPin, driver: ModemDriver): Promise<boolean> {
   try {
-    await host.cmd(`AT+CPIN="${pin.pin ?? ''}"`, { timeoutMs: 20_000 });
+    await phase.cmd(`AT+CPIN="${pin.pin ?? ''}"`, { timeoutMs: 20_000 });
   } catch (err) {
     if (simConditionFromError(err) === 'busy') return true;
     if (isKatarError(err, 'MODEM_CLOSED')) throw err;
     pin.markRefused();
-    host.log.error({ code: isKatarError(err) ? err.code : undefined, errorCode: isKatarError(err) ? err.details?.errorCode : undefined }, 'SIM PIN refused; it will not be entered again');
+    phase.log.error({ code: isKatarError(err) ? err.code : undefined, errorCode: isKatarError(err) ? err.details?.errorCode : undefined }, 'SIM PIN refused; it will not be entered again');
     return false;
   }
-  host.log.info({}, 'SIM PIN accepted');
-  if (driver.quirks.afterPinDelayMs) await host.sleep(driver.quirks.afterPinDelayMs);
+  phase.log.info({}, 'SIM PIN accepted');
+  if (driver.quirks.afterPinDelayMs) await phase.sleep(driver.quirks.afterPinDelayMs);
   return true;
 }

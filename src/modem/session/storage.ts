@@ -3,19 +3,12 @@
  * session-wide lock keeps `AT+CPMS` and the following `AT+CMGR` together), `AT+CPMS` sent
  * only when the wanted memory is not the current read memory (python-gsmmodem does the same).
  */
-import { KatarError, isKatarError } from '../errors.js';
-import type { AtResponse, SendOptions } from './at/engine.js';
-import type { SessionLogger } from './session-sim.js';
-import type { StoredPdu } from './session-types.js';
-import { parseCmgl, parseCmgr } from './sms-listing.js';
-
-/** What storage access needs from the session. */
-export interface StorageHost {
-  cmd(command: string, opts?: SendOptions): Promise<AtResponse>;
-  readonly log: SessionLogger;
-  /** A text-mode answer means the modem lost its settings: re-initialise. */
-  settingsLost(reason: string): void;
-}
+import { KatarError, isKatarError } from '../../errors.js';
+import type { AtResponse } from '../at/engine.js';
+import type { StorageChoice } from '../sms-settings.js';
+import { parseCmgl, parseCmgr } from '../sms-listing.js';
+import type { Commands, InitRequests, SessionLogger } from './traits.js';
+import type { StoredPdu } from './types.js';
 
 /** True for the errors that mean an empty slot: CMS 321, Samsung CME -1 (docs/hardware.md#reading-and-listing-stored-messages). */
 export function isEmptySlotError(err: unknown): boolean {
@@ -27,12 +20,29 @@ export function isEmptySlotError(err: unknown): boolean {
 /** The modem's message storage as one session reaches it; `readMemory` is what AT+CMGR currently reads. */
 export class ModemStorage {
   /** mem1 as last set (by init or by a read); undefined when unknown. */
-  readMemory: string | undefined;
+  private readMemory: string | undefined;
   /** mem3: where new messages land; what `list()` lists. */
-  receiveMemory: string | undefined;
+  private receiveAt: string | undefined;
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly host: StorageHost) {}
+  constructor(
+    /** Runs commands on the initialised modem (MODEM_BUSY otherwise). */
+    private readonly commands: Pick<Commands, 'cmd'>,
+    private readonly log: SessionLogger,
+    /** A text-mode answer means the modem lost its settings: re-initialise. */
+    private readonly init: InitRequests,
+  ) {}
+
+  /** mem3, where new messages land, once initialised. */
+  get receiveMemory(): string | undefined {
+    return this.receiveAt;
+  }
+
+  /** The init chose (or found no) storage: reads and listings start from there. */
+  reset(choice: StorageChoice | undefined): void {
+    this.readMemory = choice?.read;
+    this.receiveAt = choice?.receive;
+  }
 
   /** `AT+CMGR=<index>` in `storage`; undefined for an empty slot. */
   read(storage: string, index: number): Promise<StoredPdu | undefined> {
@@ -40,7 +50,7 @@ export class ModemStorage {
       const mem = await this.use(storage);
       let res: AtResponse;
       try {
-        res = await this.host.cmd(`AT+CMGR=${index}`);
+        res = await this.commands.cmd(`AT+CMGR=${index}`);
       } catch (err) {
         if (isEmptySlotError(err)) return undefined;
         throw err;
@@ -56,10 +66,10 @@ export class ModemStorage {
   /** `AT+CMGL=4` over the receive memory. */
   list(): Promise<StoredPdu[]> {
     return this.exclusive(async () => {
-      const mem = this.receiveMemory ? await this.use(this.receiveMemory) : (this.readMemory ?? '');
-      const res = await this.host.cmd('AT+CMGL=4', { timeoutMs: 60_000 });
+      const mem = this.receiveAt ? await this.use(this.receiveAt) : (this.readMemory ?? '');
+      const res = await this.commands.cmd('AT+CMGL=4', { timeoutMs: 60_000 });
       const { entries, problems } = this.guard(() => parseCmgl(res.lines));
-      if (problems.length > 0) this.host.log.warn({ problems }, 'unreadable lines in AT+CMGL answer');
+      if (problems.length > 0) this.log.warn({ problems }, 'unreadable lines in AT+CMGL answer');
       return entries.map((e) => {
         const out: StoredPdu = { storage: mem, index: e.index ?? -1, pdu: e.pdu };
         if (e.stat !== undefined) out.stat = e.stat;
@@ -72,7 +82,7 @@ export class ModemStorage {
   remove(storage: string, index: number): Promise<void> {
     return this.exclusive(async () => {
       await this.use(storage);
-      await this.host.cmd(`AT+CMGD=${index}`);
+      await this.commands.cmd(`AT+CMGD=${index}`);
     });
   }
 
@@ -80,7 +90,7 @@ export class ModemStorage {
     const mem = storage.trim().toUpperCase();
     if (mem === '' || mem === this.readMemory) return mem || (this.readMemory ?? '');
     // One parameter changes mem1 only; the receive memory (mem3) stays where it was.
-    await this.host.cmd(`AT+CPMS="${mem}"`);
+    await this.commands.cmd(`AT+CPMS="${mem}"`);
     this.readMemory = mem;
     return mem;
   }
@@ -90,7 +100,7 @@ export class ModemStorage {
       return parse();
     } catch (err) {
       if (isKatarError(err, 'PDU_UNSUPPORTED')) {
-        this.host.settingsLost('text-mode answer in PDU mode');
+        this.init.requestInit('text-mode answer in PDU mode');
         throw new KatarError('MODEM_BUSY', 'the modem lost its settings; re-initialising', { reason: 'text-mode' }, { cause: err });
       }
       throw err;

@@ -4,69 +4,71 @@
  * again, forever, until `close()`. Each init runs under a phase signal of its own, aborted
  * when the link is lost or another init is wanted, so nothing it started outlives it.
  */
-import { AtEngine } from './at/engine.js';
-import type { Urc } from './at/urc.js';
-import { sleep } from './backoff.js';
-import type { Backoff } from './backoff.js';
-import { errorText } from './error-text.js';
-import type { ModemPort } from './port.js';
-import type { Link } from './session-link.js';
-import type { ModemSessionOptions } from './session-options.js';
-import type { SessionLogger } from './session-sim.js';
-import type { ModemState } from './session-types.js';
+import { AtEngine } from '../at/engine.js';
+import type { Urc } from '../at/urc.js';
+import { Backoff, sleep } from '../backoff.js';
+import { errorText } from '../error-text.js';
+import type { ModemPort } from '../port.js';
+import { LinkCommands } from './link.js';
+import type { Link } from './link.js';
+import type { ModemSessionOptions } from './options.js';
+import type { SessionState } from './state.js';
+import type { InitRequests, SessionLogger } from './traits.js';
 
 const noop = (): void => {};
 
-/** What the connection loop needs from its session. */
-export interface SupervisorHost {
-  /** `openPort()` opens the port; the drivers' URC specs go to every engine. */
-  readonly opts: Pick<ModemSessionOptions, 'openPort' | 'drivers'>;
-  readonly log: SessionLogger;
-  /** Delays between reconnects; the init resets it once the modem answers. */
-  readonly backoff: Backoff;
-  setState(state: ModemState, detail: string | undefined): void;
-  /** A link was opened: no command on it has timed out yet. */
-  linkOpened(): void;
-  /** The current link is gone: nothing is initialised any more. */
-  linkLost(): void;
+/** What runs on each link: the inits (runner.ts) and the URC handling (urc-dispatch.ts). */
+export interface LinkWork {
   /** Runs one init on `link`; `signal` aborts when the link is lost or another init is wanted. */
-  runInit(link: Link, signal: AbortSignal): Promise<void>;
-  /** A URC of the current link. */
-  urc(urc: Urc): void;
+  init: { run(link: Link, signal: AbortSignal): Promise<void> };
+  /** Handles a URC of the current link. */
+  urcs: { dispatch(urc: Urc): void };
 }
 
 /** Owns a session's link: opens it, re-opens it after a loss, and sequences its inits. */
-export class LinkSupervisor {
+export class LinkSupervisor implements InitRequests {
+  /** The command runner of every link; declares the modem silent after three timeouts. */
+  readonly commands: LinkCommands;
+  /** Delays between reconnects; reset once the modem answers. */
+  private readonly backoff: Backoff;
   private readonly closing = new AbortController();
   private phase = new AbortController();
   private current: Link | undefined;
   private initWanted = false;
   private wake: (() => void) | undefined;
-  private started = false;
+  private work: LinkWork | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly host: SupervisorHost) {}
+  constructor(
+    /** `openPort()` opens the port; the drivers' URC specs go to every engine. */
+    private readonly opts: Pick<ModemSessionOptions, 'name' | 'openPort' | 'drivers' | 'reconnect'>,
+    private readonly log: SessionLogger,
+    private readonly status: SessionState,
+  ) {
+    this.commands = new LinkCommands(opts.name, log, (link, reason) => this.lose(link, reason));
+    this.backoff = new Backoff(opts.reconnect?.initialDelayMs ?? 1_000, opts.reconnect?.maxDelayMs ?? 60_000);
+  }
 
   /** The open link, if any. */
   get link(): Link | undefined {
     return this.current;
   }
 
-  /** Starts the loop; resolves once the first connect attempt is over. */
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
+  /** Starts the loop running `work` on each link; resolves once the first connect attempt is over. */
+  async start(work: LinkWork): Promise<void> {
+    if (this.work) return;
+    this.work = work;
     let firstDone = noop;
     const first = new Promise<void>((resolve) => (firstDone = resolve));
-    this.loop = this.supervise(() => firstDone()).catch((err: unknown) => this.host.log.error({ err }, 'session supervisor failed'));
+    this.loop = this.supervise(work, () => firstDone()).catch((err: unknown) => this.log.error({ err }, 'session supervisor failed'));
     await first;
   }
 
   /**
-   * Stops the loop and closes the port. `closed` runs once the port is closed, before the
-   * loop is woken to end; the promise resolves when the loop has ended.
+   * Stops the loop and closes the port. The state moves to `closed` once the port is
+   * closed, before the loop is woken to end; the promise resolves when the loop has ended.
    */
-  async close(closed: () => void): Promise<void> {
+  async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
     this.phase.abort();
@@ -76,7 +78,7 @@ export class LinkSupervisor {
       link.lost = true;
       await link.engine.close().catch(noop);
     }
-    closed();
+    this.status.close();
     this.wake?.();
     await this.loop;
   }
@@ -86,12 +88,12 @@ export class LinkSupervisor {
     if (link.lost) return;
     link.lost = true;
     this.phase.abort();
-    this.host.linkLost();
+    this.status.linkLost();
     if (this.current === link) this.current = undefined;
     void link.engine.close().catch(noop);
     if (!this.closing.signal.aborted) {
-      this.host.log.warn({ reason }, 'modem lost');
-      this.host.setState('disconnected', reason);
+      this.log.warn({ reason }, 'modem lost');
+      this.status.set('disconnected', reason);
     }
     this.wake?.();
   }
@@ -99,61 +101,67 @@ export class LinkSupervisor {
   /** Re-initialise on the same link (boot URC, lost settings, SIM change). */
   requestInit(reason: string): void {
     if (!this.current || this.closing.signal.aborted) return;
-    this.host.log.info({ reason }, 're-initialising');
+    this.log.info({ reason }, 're-initialising');
     this.initWanted = true;
     this.phase.abort();
     this.wake?.();
   }
 
-  private async supervise(firstDone: () => void): Promise<void> {
+  /** The modem answered on the current link: reconnects start from the shortest delay again. */
+  modemAnswered(): void {
+    this.backoff.reset();
+    this.status.modemAnswered();
+  }
+
+  private async supervise(work: LinkWork, firstDone: () => void): Promise<void> {
     while (!this.closing.signal.aborted) {
-      const link = await this.open();
-      if (link) await this.serve(link, firstDone);
+      const link = await this.open(work);
+      if (link) await this.serve(link, work, firstDone);
       firstDone();
       if (this.closing.signal.aborted) return;
-      const delay = this.host.backoff.next();
-      this.host.log.info({ delayMs: delay }, 'reconnecting after backoff');
+      const delay = this.backoff.next();
+      this.log.info({ delayMs: delay }, 'reconnecting after backoff');
       await sleep(delay, this.closing.signal).catch(noop);
     }
   }
 
-  private async open(): Promise<Link | undefined> {
-    this.host.setState('connecting', undefined);
+  private async open(work: LinkWork): Promise<Link | undefined> {
+    this.status.set('connecting', undefined);
     let port: ModemPort;
     try {
-      port = await this.host.opts.openPort();
+      port = await this.opts.openPort();
     } catch (err) {
-      this.host.log.warn({ err }, 'cannot open the modem port');
-      this.host.setState('disconnected', `open failed: ${errorText(err)}`);
+      this.log.warn({ err }, 'cannot open the modem port');
+      this.status.set('disconnected', `open failed: ${errorText(err)}`);
       return undefined;
     }
     if (this.closing.signal.aborted) {
       await port.close().catch(noop);
       return undefined;
     }
-    const urcs = this.host.opts.drivers.flatMap((d) => d.urcs ?? []);
-    const engine = new AtEngine(port, { urcs, logger: this.host.log });
+    const urcs = this.opts.drivers.flatMap((d) => d.urcs ?? []);
+    const engine = new AtEngine(port, { urcs, logger: this.log });
     const link: Link = { port, engine, lost: false, inits: 0 };
     engine.on('close', (err) => this.lose(link, err ? `port closed: ${err.message}` : 'port closed'));
     engine.on('urc', (urc) => {
-      if (link === this.current) this.host.urc(urc);
+      if (link === this.current) work.urcs.dispatch(urc);
     });
     engine.on('boot', (urc) => {
       if (link === this.current) this.requestInit(`modem restarted (${urc.line})`);
     });
-    engine.on('noise', (text, reason) => this.host.log.debug({ text, reason }, 'modem noise ignored'));
+    engine.on('noise', (text, reason) => this.log.debug({ text, reason }, 'modem noise ignored'));
     this.current = link;
-    this.host.linkOpened();
+    this.commands.answered();
     return link;
   }
 
   /** Runs inits on `link` whenever one is wanted; returns when the link is lost. */
-  private async serve(link: Link, firstDone: () => void): Promise<void> {
+  private async serve(link: Link, work: LinkWork, firstDone: () => void): Promise<void> {
     this.initWanted = true;
     while (!link.lost && !this.closing.signal.aborted) {
       if (this.initWanted) {
         this.initWanted = false;
-        await this.host.runInit(link, this.nextPhase());
+        await work.init.run(link, this.nextPhase());
         firstDone();
         continue;
       }

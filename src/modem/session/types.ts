@@ -1,7 +1,7 @@
-import type { Urc } from './at/urc.js';
+import type { Urc } from '../at/urc.js';
 
 /**
- * The contract between a modem session (src/modem/session.ts: open, identify, init,
+ * The contract between a modem session (src/modem/session/session.ts: open, identify, init,
  * health, reconnect) and its user, the built-in worker (src/worker/). The worker never
  * sees the AT engine; the session never sees tasks.
  */

@@ -3,9 +3,9 @@
  * registration change, SIM/radio notice. Sources: docs/hardware.md (new-message
  * indications, status reports, registration and signal, start-up and restarts).
  */
-import type { Urc } from './at/urc.js';
-import type { DriverQuirks } from './driver.js';
-import { parseUnsolicitedRegistration } from './network-status.js';
+import type { Urc } from '../at/urc.js';
+import type { DriverQuirks } from '../driver.js';
+import { parseUnsolicitedRegistration } from '../network-status.js';
 
 /** The effect of one URC. */
 export type UrcEffect =

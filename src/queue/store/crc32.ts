@@ -19,10 +19,15 @@ const TABLE = ((): Uint32Array => {
  * as `prev` to checksum data that lies in several pieces.
  */
 export function crc32(data: Uint8Array | string, prev = 0): number {
-  if (typeof data === 'string') return /^[\x00-\x7f]*$/.test(data) ? crc32Ascii(data, prev) : crc32(Buffer.from(data, 'utf8'), prev);
+  if (typeof data === 'string') return isAscii(data) ? crc32Ascii(data, prev) : crc32(Buffer.from(data, 'utf8'), prev);
   let c = (prev ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** An ASCII string's UTF-8 bytes are its character codes: no buffer needed (record heads). */

@@ -1,6 +1,6 @@
 import type { ModemDriver } from '../../modem/driver.js';
 import type { ModemPortFactory } from '../../modem/port.js';
-import { ModemSession } from '../../modem/session.js';
+import { ModemSession } from '../../modem/session/session.js';
 import type { Logger } from '../../log.js';
 import { lockDataDir } from '../../queue/store/data-dir-lock.js';
 import { ModemWorker } from '../modem-worker.js';

@@ -1,6 +1,7 @@
-import { cp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { crc32Hex } from '../../../src/queue/store/crc32.js';
 import { FileStore } from '../../../src/queue/store/file-store.js';
 import type { Task } from '../../../src/queue/task.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
@@ -101,6 +102,27 @@ describe('segmented checkpoint', () => {
     const bytes = (await stat(join(tmp.dir, 'live', written[0]!))).size;
     expect(bytes).toBeLessThan(100 * 400);
     await s.close();
+  });
+
+  it('a segment written in pieces is byte for byte the JSON of its document, as the manifest says', async () => {
+    // 1,200 tasks of ~450 bytes: the segment is written in several 64 KiB pieces.
+    const s = await FileStore.open(tmp.dir, { segmentTasks: 2000 });
+    const tasks = Array.from({ length: 1200 }, (_, i) => ({ ...task(`t${i + 1}`, i + 1), data: { to: '+61404341143', msg: `ünïcödé € 😀 "quoted" \\ ${'x'.repeat(200)} ${i + 1}` } }));
+    for (const t of tasks) put(s, t);
+    await s.commit();
+    await s.checkpoint();
+    await s.close();
+    const manifest = JSON.parse(await readFile(join(tmp.dir, 'manifest.json'), 'utf8')) as { segments: Array<{ file: string; bytes: number; crc: string; tasks: number }> };
+    expect(manifest.segments).toHaveLength(1);
+    const ref = manifest.segments[0]!;
+    const bytes = await readFile(join(tmp.dir, ref.file));
+    expect(bytes.toString('utf8')).toBe(JSON.stringify({ version: 2, id: 0, tasks }));
+    expect(bytes.length).toBe(ref.bytes);
+    expect(ref.crc).toBe(crc32Hex(bytes));
+    expect(ref.tasks).toBe(1200);
+    const s2 = await FileStore.open(tmp.dir);
+    expect([...s2.live.values()]).toEqual(tasks);
+    await s2.close();
   });
 });
 
