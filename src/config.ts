@@ -20,7 +20,7 @@ export interface ModemConfig {
   /** Serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0) or `sim` for the simulated modem. */
   path: string;
   baudRate: number;
-  /** Driver family to use instead of matching (`generic`, `simcom`, `quectel`, `huawei`). */
+  /** Driver family to use instead of matching (`generic`, `simcom-sim800`, `simcom-sim7600`, `quectel`, `huawei`). */
   driver?: string;
   /** SIM PIN, entered only when the SIM asks for it. */
   pin?: string;

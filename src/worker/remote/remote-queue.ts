@@ -189,7 +189,7 @@ export class RemoteQueue implements WorkSource, InboxSink {
       } catch (err) {
         if (isKatarError(err, 'SERVER_REFUSED') && typeof err.details?.status === 'number' && err.details.status < 500 && err.details.status !== 401 && err.details.status !== 429) {
           // The server will never take it (task gone or given to another worker, bad SMS): drop it, loudly.
-          logger.error({ err: err.message, what: report ? `report of ${report._id}` : 'received SMS' }, 'the server refused it for good; dropped');
+          logger.error({ err, what: report ? `report of ${report._id}` : 'received SMS' }, 'the server refused it for good; dropped');
           if (report) state.data.reports.shift();
           else state.data.inbox.shift();
           await state.save();
