@@ -47,10 +47,19 @@ export function historyList(text) {
 }
 
 /**
+ * The node flags the product runs with: those of `npm start` (package.json), which the
+ * systemd unit repeats. Benchmarked servers get them first, so a figure is the product's.
+ */
+export const PRODUCT_NODE_ARGS = (() => {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((w) => w.startsWith('--') && start.indexOf(w) < start.indexOf('dist/'));
+})();
+
+/**
  * Starts `katar-sms serve` on a free port with the per-token rate limit raised (a
  * producer safeguard, not the subject of the benchmarks); resolves once it listens.
  * `configDir` holds the generated config file, `dataDir` the store; `nodeArgs` go to node
- * itself (e.g. `--max-old-space-size=256`).
+ * itself after the product's own flags (e.g. `--max-old-space-size=256`).
  */
 export async function startServe({ configDir, dataDir, modem = 'none', extraConfig = {}, nodeArgs = [] }) {
   const { spawn } = await import('node:child_process');
@@ -58,7 +67,7 @@ export async function startServe({ configDir, dataDir, modem = 'none', extraConf
   const config = join(configDir, 'bench-config.json');
   writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info', ...extraConfig }));
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/cli/main.js'), 'serve', '--modem', modem, '--port', '0', '--data-dir', dataDir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...PRODUCT_NODE_ARGS, ...nodeArgs, join(root, 'dist/src/cli/main.js'), 'serve', '--modem', modem, '--port', '0', '--data-dir', dataDir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise((resolve, reject) => {
     proc.stdout.on('data', (b) => {

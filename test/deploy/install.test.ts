@@ -38,7 +38,7 @@ describe.skipIf(!BUILT)(`install.sh into a throwaway root${BUILT ? '' : ' (skipp
   async function expectInstalled(): Promise<void> {
     for (const p of ['opt/katar-sms/dist/src/cli/main.js', 'opt/katar-sms/package.json', 'opt/katar-sms/package-lock.json', 'opt/katar-sms/deploy/README.md']) expect(existsSync(join(root, p)), p).toBe(true);
     const unit = await read(root, 'etc/systemd/system/katar-sms.service');
-    expect(unit).toContain(`ExecStart=${process.execPath} /opt/katar-sms/dist/src/cli/main.js serve --config /etc/katar-sms/config.json --data-dir /var/lib/katar-sms`);
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=8 /opt/katar-sms/dist/src/cli/main.js serve --config /etc/katar-sms/config.json --data-dir /var/lib/katar-sms`);
     expect(unit).toMatch(/^User=katar-sms$/m);
     expect(await read(root, 'etc/udev/rules.d/99-katar-modem.rules')).toContain('SYMLINK+="katar-modem"');
     const user = entry(await read(root, 'etc/passwd'), 'katar-sms')!;

@@ -23,7 +23,7 @@ describe('deploy/katar-sms.service', () => {
     expect(values('StateDirectory')).toEqual(['katar-sms']);
     expect(values('ConfigurationDirectory')).toEqual(['katar-sms']);
     expect(values('Restart')).toEqual(['on-failure']);
-    expect(values('ExecStart')[0]).toMatch(/^\/usr\/bin\/node \/opt\/katar-sms\/dist\/src\/cli\/main\.js serve --config \/etc\/katar-sms\/config\.json --data-dir \/var\/lib\/katar-sms$/);
+    expect(values('ExecStart')[0]).toMatch(/^\/usr\/bin\/node --max-semi-space-size=8 \/opt\/katar-sms\/dist\/src\/cli\/main\.js serve --config \/etc\/katar-sms\/config\.json --data-dir \/var\/lib\/katar-sms$/);
     expect(values('WatchdogSec')).toHaveLength(1);
     // An AT+CMGS may take 60 s to answer; the stop must allow for it, but not for ever.
     const stop = Number(/^(\d+)s$/.exec(values('TimeoutStopSec')[0] ?? '')?.[1]);

@@ -4,7 +4,7 @@ import type { Gateway, SendRequest } from '../../gateway/gateway.js';
 import { listInbox, listTasks } from '../../queue/queries.js';
 import type { TaskStatus } from '../../queue/task.js';
 import { errorSchema, inboxEntrySchema, queueParams, sendBody, taskParams, taskSchema } from '../schemas.js';
-import { TaskJson } from '../task-json.js';
+import { sendTask, sendTasks } from '../task-json.js';
 
 type SendBody = SendRequest & { messages?: SendRequest[] };
 
@@ -19,9 +19,6 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
   const q = gateway.queue;
   const sending = { roles: ['producer' as const], limit: 'send' as const };
   const reading = { roles: ['producer' as const], limit: 'read' as const };
-  // Answers with tasks are written from pre-built task JSON (the response schemas below
-  // stay, for the OpenAPI document and for every other answer): see task-json.ts.
-  const json = new TaskJson(q.store.live);
 
   app.post<{ Params: { queue: string }; Body: SendBody }>(
     '/v1/queue/:queue/send',
@@ -49,13 +46,13 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
         const extra = Object.keys(single)[0];
         if (extra) throw new KatarError('VALIDATION', `${extra} cannot be given beside messages; put it in each message`, { field: extra });
         const results = await gateway.submit(req.params.queue, messages);
-        // Not kept: a send's JSON is written once; keeping it would cost memory per queued task.
-        return json.sendList(reply.status(results.some((r) => r.created) ? 201 : 200), 'messages', results.map((r) => r.task), { keep: false });
+        // Written directly, not through the anyOf of the response schema (task-json.ts).
+        return sendTasks(reply.status(results.some((r) => r.created) ? 201 : 200), results.map((r) => r.task));
       }
       if (single.to === undefined) throw new KatarError('VALIDATION', 'to is required', { field: 'to' });
       if (single.msg === undefined) throw new KatarError('VALIDATION', 'msg is required', { field: 'msg' });
       const [r] = await gateway.submit(req.params.queue, [single], () => '');
-      return json.sendOne(reply.status(r!.created ? 201 : 200), r!.task, false);
+      return sendTask(reply.status(r!.created ? 201 : 200), r!.task);
     },
   );
 
@@ -85,11 +82,11 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
         response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 429: errorSchema },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { status, cursor } = req.query;
       const limit = Number(req.query.limit ?? 100);
       const page = await listTasks(q, req.params.queue, { limit, ...(status && { status }), ...(cursor && { cursor: Number(cursor) }) });
-      return json.sendList(reply, 'tasks', page.items, page.next ? { next: page.next } : {});
+      return { tasks: page.items, ...(page.next && { next: page.next }) };
     },
   );
 
