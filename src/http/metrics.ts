@@ -1,6 +1,5 @@
 import type { Gateway } from '../gateway/gateway.js';
 import { TASK_STATUSES } from '../queue/task.js';
-import { storeHealth } from './store-health.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -73,7 +72,7 @@ export class Metrics {
     for (const m of this.gateway.modems.values()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
     out.push('# HELP katar_modem_signal_dbm Received signal strength.', '# TYPE katar_modem_signal_dbm gauge');
     for (const m of this.gateway.modems.values()) if (m.signalDbm !== undefined) out.push(`katar_modem_signal_dbm${labels({ modem: m.name })} ${m.signalDbm}`);
-    const store = storeHealth(this.gateway);
+    const store = this.gateway.queue.store.health();
     out.push('# HELP katar_store_writable 1 when the store can write.', '# TYPE katar_store_writable gauge', `katar_store_writable ${store.writable ? 1 : 0}`);
     if (store.freeBytes !== undefined) out.push('# HELP katar_store_free_bytes Free space of the data directory.', '# TYPE katar_store_free_bytes gauge', `katar_store_free_bytes ${store.freeBytes}`);
     out.push('# HELP katar_http_request_duration_seconds HTTP request latency.', '# TYPE katar_http_request_duration_seconds histogram');

@@ -1,12 +1,4 @@
-import type { Gateway } from '../gateway/gateway.js';
 import type { StoreHealth } from '../queue/store/file-store.js';
-
-export type { StoreHealth } from '../queue/store/file-store.js';
-
-/** The store's write health, as the store reports it. */
-export function storeHealth(gateway: Gateway): StoreHealth {
-  return gateway.queue.store.health();
-}
 
 /** Why the gateway is not ready for new sends; empty when it is. */
 export function notReadyReasons(h: StoreHealth): string[] {

@@ -3,13 +3,14 @@ import { instant, systemClock, type Clock, type Instant } from '../clock.js';
 import { KatarError } from '../errors.js';
 import type { QueueEvents } from './events.js';
 import { newId } from './ids.js';
+import { backoffMs, closeLastAttempt, failedEnd, unknownEnd, type AttemptEnd } from './attempt-rules.js';
 import { LeaseBook } from './lease-book.js';
 import { DeliveryBook } from './delivery-book.js';
 import { storeIncoming } from './inbox.js';
 import { judgeReport } from './report-rules.js';
 import { ReadyIndex } from './ready-index.js';
 import { TaskOrderIndex } from './task-order-index.js';
-import { retryDelay, type QueueSettings } from './settings.js';
+import type { QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
 import type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
 import { type Attempt, type InboxEntry, type Task, type TaskStatus } from './task.js';
@@ -145,7 +146,8 @@ export class QueueService extends EventEmitter<QueueEvents> {
       if (!this.#settings.has(t.queue)) continue;
       if (t.status === 'in progress' && t.lease && this.#isLocal(t.lease.worker)) {
         const why = t.lease.submitting ? 'gateway stopped while the modem was sending' : 'gateway stopped before sending';
-        const next = t.lease.submitting ? this.#unknownOutcome(t, now, why) : this.#endAttempt(t, now, 'expired', why, 'queued');
+        const settings = this.#settings.get(t.queue)!;
+        const next = this.#endAttempt(t, now, t.lease.submitting ? unknownEnd(t, settings, why) : { outcome: 'expired', error: why, status: 'queued' });
         recovered.push([next, t.status]);
       }
     }
@@ -281,58 +283,31 @@ export class QueueService extends EventEmitter<QueueEvents> {
 
   #applyReport(t: Task, r: TaskReport, now: Instant): Task {
     // Each part's delivery was recorded as the modem took it (delivery-book.ts): kept as is.
-    const base = t;
-    if (r.status === 'done') return this.#endAttempt(base, now, 'done', undefined, 'done');
-    if (r.status === 'unknown') return this.#unknownOutcome(base, now, r.error ?? 'no answer from the modem after the message was handed to it');
-    return this.#failAttempt(base, now, r.error!);
-  }
-
-  /** A failed attempt: retried with backoff until maxAttempts, then failed for good. */
-  #failAttempt(t: Task, now: Instant, error: string, outcome: 'failed' | 'unknown' = 'failed'): Task {
     const settings = this.#settings.get(t.queue)!;
-    return this.#endAttempt(t, now, outcome, error, t.attempts.length >= settings.maxAttempts ? 'failed' : 'queued');
+    if (r.status === 'done') return this.#endAttempt(t, now, { outcome: 'done', status: 'done' });
+    if (r.status === 'unknown') return this.#endAttempt(t, now, unknownEnd(t, settings, r.error ?? 'no answer from the modem after the message was handed to it'));
+    return this.#endAttempt(t, now, failedEnd(t, settings, r.error!));
   }
 
-  /** The modem may or may not have sent it: failed for good, unless the config allows a resend. */
-  #unknownOutcome(t: Task, now: Instant, why: string): Task {
-    const error = why.startsWith('outcome unknown') ? why : `outcome unknown: ${why}`;
-    if (this.#settings.get(t.queue)?.resendOnUnknownOutcome) return this.#failAttempt(t, now, error, 'unknown');
-    return this.#endAttempt(t, now, 'unknown', error, 'failed');
-  }
-
-  /** Closes the current attempt and moves the task to `status`, durably (at the next commit). */
-  #endAttempt(t: Task, now: Instant, outcome: Attempt['outcome'], error: string | undefined, status: TaskStatus): Task {
-    const attempts = t.attempts.slice();
-    const last = attempts[attempts.length - 1];
+  /** Closes the current attempt and moves the task where `end` says, durably (at the next commit). */
+  #endAttempt(t: Task, now: Instant, end: AttemptEnd): Task {
+    const settings = this.#settings.get(t.queue)!;
     this.#leases.disarm(t._id);
-    if (last && !last.outcome) {
-      const closed: Attempt = { ...last, endedAt: iso(now.wall), outcome };
-      if (error !== undefined) closed.error = error;
-      attempts[attempts.length - 1] = closed;
-    } else if (last && outcome === 'done' && last.outcome !== 'done') {
-      // A late "done" from the last holder (its lease had ended, or its earlier report
-      // said failed) is the truth about that hand-out: the SMS went out.
-      const closed: Attempt = { ...last, outcome: 'done' };
-      delete closed.error;
-      attempts[attempts.length - 1] = closed;
-    } else if (last && error !== undefined) {
-      attempts[attempts.length - 1] = { ...last, error };
-    }
+    const attempts = closeLastAttempt(t.attempts, end, iso(now.wall));
     const next: Task = { ...t, attempts, updatedAt: iso(now.wall) };
     delete next.lease;
-    if (error !== undefined) next.error = error;
-    if (status === 'queued') {
-      const failures = attempts.filter((a) => a.outcome === 'failed' || a.outcome === 'unknown').length;
+    if (end.error !== undefined) next.error = end.error;
+    if (end.status === 'queued') {
       // The backoff is a duration on the monotonic clock; notBefore is what people read.
-      const backoff = outcome === 'failed' || outcome === 'unknown' ? retryDelay(this.#settings.get(t.queue)!, failures) : 0;
+      const backoff = backoffMs(attempts, end, settings);
       if (backoff > 0) next.notBefore = iso(now.wall + backoff);
       next.status = 'queued';
       this.#putLive(next);
       this.#ready.get(t.queue)!.add(next, now, backoff > 0 ? now.mono + backoff : undefined);
       return next;
     }
-    if (status === 'done') delete next.error;
-    return this.#finish(next, status, now);
+    if (end.status === 'done') delete next.error;
+    return this.#finish(next, end.status, now);
   }
 
   #finish(t: Task, status: TaskStatus, now: Instant): Task {
@@ -435,7 +410,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
   /** Expires leases and validity that have run out; called by a timer and before each lease. */
   async sweep(): Promise<void> {
     // Nothing expires while nothing can be recorded: the leases wait for the disk.
-    if (!this.store.health().writable) return;
+    if (!this.store.writable) return;
     const now = this.#now();
     const changed = this.#expireLeases(now);
     // Runs every second over every live task: look first, without copying the live map,
@@ -457,9 +432,9 @@ export class QueueService extends EventEmitter<QueueEvents> {
       if (!t || t.status !== 'in progress' || !t.lease) continue;
       const settings = this.#settings.get(t.queue)!;
       let next: Task;
-      if (t.lease.submitting) next = this.#unknownOutcome(t, now, 'lease ended while the modem was sending');
-      else if (t.attempts.length >= settings.maxAttempts) next = this.#endAttempt(t, now, 'expired', `lease expired ${t.attempts.length} times without a report`, 'failed');
-      else next = this.#endAttempt(t, now, 'expired', undefined, 'queued');
+      if (t.lease.submitting) next = this.#endAttempt(t, now, unknownEnd(t, settings, 'lease ended while the modem was sending'));
+      else if (t.attempts.length >= settings.maxAttempts) next = this.#endAttempt(t, now, { outcome: 'expired', error: `lease expired ${t.attempts.length} times without a report`, status: 'failed' });
+      else next = this.#endAttempt(t, now, { outcome: 'expired', status: 'queued' });
       changed.push([next, t.status]);
     }
     return changed;

@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KatarError, type ErrorCode } from '../../src/errors.js';
 import { handleError } from '../../src/http/errors.js';
-import type { StoreHealth } from '../../src/http/store-health.js';
+import type { StoreHealth } from '../../src/queue/store/file-store.js';
 import { startHttp, type HttpHarness } from '../helpers/http-harness.js';
 
 /**

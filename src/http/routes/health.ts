@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { Metrics } from '../metrics.js';
-import { notReadyReasons, storeHealth } from '../store-health.js';
+import { notReadyReasons } from '../store-health.js';
 
 const storeSchema = {
   type: 'object',
@@ -52,7 +52,7 @@ export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Me
     async () => {
       // fromEntries defines own properties: a queue name can never reach a prototype.
       const queues = Object.fromEntries(gateway.queue.queueNames.map((name) => [name, gateway.queue.counts(name)]));
-      const s = { ...gateway.queue.store.sizes(), ...storeHealth(gateway) };
+      const s = { ...gateway.queue.store.sizes(), ...gateway.queue.store.health() };
       // Liveness stays 200: restarting a process because its disk is full fixes nothing.
       return { status: s.writable ? 'ok' : 'degraded', uptimeSeconds: Math.floor((Date.now() - started) / 1000), queues, modems: [...gateway.modems.values()], store: s };
     },
@@ -72,7 +72,7 @@ export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Me
       },
     },
     async (_req, reply) => {
-      const s = storeHealth(gateway);
+      const s = gateway.queue.store.health();
       const reasons = notReadyReasons(s);
       if (reasons.length) return reply.status(503).header('retry-after', '10').send({ status: 'not ready', reasons, store: s });
       return { status: 'ready', store: s };

@@ -209,6 +209,11 @@ export class FileStore {
     if (!this.#disk.writable) throw this.#disk.error();
   }
 
+  /** False while the store cannot write (cheap: no free-space reading). */
+  get writable(): boolean {
+    return this.#disk.writable;
+  }
+
   /** Records the new state of a live task (durable at the next commit). */
   putLive(task: Task): void {
     this.#touch();
