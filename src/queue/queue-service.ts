@@ -115,12 +115,7 @@ export class QueueService extends EventEmitter<QueueEvents> {
     for (const q of this.#settings.keys()) this.#ready.set(q, new ReadyIndex());
     this.#leases.clear();
     this.#idempotency.clear();
-    this.#historyCounts.clear();
-    this.#taskOrder.rebuild();
-    for (const meta of this.store.history.values()) {
-      if (meta.idempotencyKey !== undefined) this.#idempotency.set(`${meta.queue}\u0000${meta.idempotencyKey}`, meta._id);
-      this.#countHistory(meta.queue, meta.status);
-    }
+    this.recountHistory();
     for (const t of this.store.live.values()) {
       const settings = this.#settings.get(t.queue);
       if (!settings) continue; // a queue removed from the config: kept, untouched
@@ -499,11 +494,14 @@ export class QueueService extends EventEmitter<QueueEvents> {
     return this.#leases.remainingMs(id);
   }
 
-  /** Rebuilds the finished-task counters (after retention removed history). */
+  /** Rebuilds the finished-task counters and the listing index from history (after retention, at start, after a reload). */
   recountHistory(): void {
     this.#historyCounts.clear();
     this.#taskOrder.rebuild();
-    for (const m of this.store.history.values()) this.#countHistory(m.queue, m.status);
+    for (const m of this.store.history.values()) {
+      if (m.idempotencyKey !== undefined) this.#idempotency.set(`${m.queue}\u0000${m.idempotencyKey}`, m._id);
+      this.#countHistory(m.queue, m.status);
+    }
   }
 
   #countHistory(queue: string, status: TaskStatus): void {
