@@ -89,16 +89,16 @@ async function parts(n) {
   };
 }
 
-/** Queues `n` tasks through QueueService.add in batches and reports where memory went. */
+/** Queues `n` tasks through FileQueue.add in batches and reports where memory went. */
 export async function memoryBreakdown(n, batch) {
   if (!globalThis.gc) throw new Error('run with node --expose-gc bench/flood.mjs --breakdown');
   const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
-  const { QueueService } = await import(join(root, 'dist/src/queue/queue-service.js'));
+  const { FileQueue } = await import(join(root, 'dist/src/queue/file-queue.js'));
   const dir = mkdtempSync(join(tmpdir(), 'katar-flood-mem-'));
   try {
     const store = await FileStore.open(dir);
     const settings = { pollingIntervalMs: 30_000, leaseMs: 300_000, maxAttempts: 5, retry: { initialDelayMs: 30_000, factor: 2, maxDelayMs: 3_600_000 }, resendOnUnknownOutcome: false };
-    const q = await QueueService.open({ store, queues: { sms: settings }, sweepIntervalMs: 0, maxLiveTasks: n + batch });
+    const q = await FileQueue.open({ store, queues: { sms: settings }, sweepIntervalMs: 0, maxLiveTasks: n + batch });
     const before = usage();
     for (let i = 0; i < n; i += batch) {
       await q.add('sms', Array.from({ length: batch }, (_, k) => ({ data: { to: '+61404341143', msg: `flood message ${i + k}` }, parts: 1 })));

@@ -13,7 +13,7 @@ const root = new URL('..', import.meta.url).pathname;
 const imp = (p) => import(join(root, 'dist', p));
 const { parseConfig } = await imp('src/config.js');
 const { createLogger } = await imp('src/log.js');
-const { startGateway } = await imp('src/main.js');
+const { startGateway } = await imp('src/start-gateway.js');
 const { SimulatedModem } = await imp('src/simulator/index.js');
 const { ModemSession } = await imp('src/modem/session/session.js');
 const { ModemWorker } = await imp('src/worker/modem-worker.js');

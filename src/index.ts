@@ -4,9 +4,9 @@
  * `send({to, msg}, priority)`, as the original katar-sms module did.
  */
 import { parseConfig } from './config.js';
-import type { Gateway } from './gateway/gateway.js';
+import { Gateway } from './gateway/gateway.js';
 import { createLogger, type Logger } from './log.js';
-import { startGateway } from './main.js';
+import { startGateway } from './start-gateway.js';
 import { modemComponents } from './modem-workers.js';
 
 export type { Config, ModemConfig, TokenConfig, Role } from './config.js';
@@ -26,5 +26,5 @@ export async function openGateway(config: Record<string, unknown> = {}, opts: { 
   const cfg = parseConfig(config);
   const logger = opts.logger ?? createLogger(cfg.logLevel);
   const running = await startGateway(cfg, logger, modemComponents());
-  return Object.assign(running.gateway, { url: running.url, close: running.close });
+  return Object.assign(new Gateway(running.parts), { url: running.url, close: running.close });
 }

@@ -2,7 +2,7 @@ import { builtinDrivers } from '../drivers/index.js';
 import type { ModemConfig } from './config.js';
 import { KatarError } from './errors.js';
 import type { Logger } from './log.js';
-import type { ComponentStarter } from './main.js';
+import type { ComponentStarter } from './start-gateway.js';
 import type { ModemPortFactory } from './modem/port.js';
 import { openSerialPort } from './modem/serial-port.js';
 import { ModemSession } from './modem/session/session.js';
@@ -34,7 +34,7 @@ export function checkDriverNames(modems: readonly ModemConfig[]): void {
 /** One built-in worker (session + send loop + receive pipeline) per configured modem. */
 export function modemComponents(): ComponentStarter[] {
   return [
-    async (gateway, config, logger) => {
+    async (parts, config, logger) => {
       checkDriverNames(config.modems);
       if (config.modems.length === 0) {
         logger.info({ module: 'worker' }, 'no modem configured: remote workers only');
@@ -52,7 +52,7 @@ export function modemComponents(): ComponentStarter[] {
           ...(m.driver && { driver: m.driver }),
           ...(m.pin && { pin: m.pin }),
         });
-        const worker = new ModemWorker({ name: m.name, session, gateway, queueName: m.queue, statusReports: m.statusReports, logger });
+        const worker = new ModemWorker({ name: m.name, session, parts, queueName: m.queue, statusReports: m.statusReports, logger });
         worker.start();
         await session.start();
         running.push({ session, worker });

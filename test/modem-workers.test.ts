@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { isKatarError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
-import { startGateway, type RunningGateway } from '../src/main.js';
+import { startGateway, type RunningGateway } from '../src/start-gateway.js';
 import { modemComponents } from '../src/modem-workers.js';
 import { makeTmpDir } from './helpers/tmp-dir.js';
 

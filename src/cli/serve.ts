@@ -1,6 +1,6 @@
 import { loadConfigFile, parseConfig, type Config, type ModemConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { startGateway, type ComponentStarter } from '../main.js';
+import { startGateway, type ComponentStarter } from '../start-gateway.js';
 import { attachSystemd } from '../service/attach.js';
 import { intOption, parse } from './args.js';
 

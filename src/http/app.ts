@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import type { Config, Role } from '../config.js';
-import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayParts } from '../gateway/gateway-parts.js';
 import { Authenticator, type Principal } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { registerJsonBody } from './json-body.js';
@@ -30,7 +30,7 @@ export type HttpApp = FastifyInstance;
 
 /** What the HTTP adapter needs. */
 export interface AppDeps {
-  gateway: Gateway;
+  parts: GatewayParts;
   config: Pick<Config, 'tokens' | 'bodyLimitBytes' | 'rateLimit' | 'requestTimeoutMs' | 'maxConnections'>;
   logger?: Logger;
   /** The clock of the rate-limit windows (tests); the system clock by default. */
@@ -42,7 +42,7 @@ export interface AppDeps {
  * API, health, metrics and the OpenAPI document. Tests drive it with `inject()`.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { gateway, config } = deps;
+  const { parts, config } = deps;
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // cannot take every file descriptor of the process.
   app.server.maxConnections = config.maxConnections;
   const auth = new Authenticator(config.tokens);
-  const metrics = new Metrics(gateway);
+  const metrics = new Metrics(parts);
 
   registerJsonBody(app);
   app.decorateRequest('principal', undefined as unknown as Principal);
@@ -81,8 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  workerRoutes(app, gateway);
-  producerRoutes(app, gateway);
-  healthRoutes(app, gateway, metrics);
+  workerRoutes(app, parts.queue);
+  producerRoutes(app, parts);
+  healthRoutes(app, parts, metrics);
   return app;
 }

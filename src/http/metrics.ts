@@ -1,4 +1,4 @@
-import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayParts } from '../gateway/gateway-parts.js';
 import { TASK_STATUSES } from '../queue/task.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -21,11 +21,16 @@ export class Metrics {
   readonly #latency = new Map<string, Histogram>();
   readonly #counters = new Map<string, number>();
 
-  constructor(readonly gateway: Gateway) {
-    gateway.on('queued', (t) => t.attempts.length === 0 && this.inc('katar_tasks_created_total', { queue: t.queue }));
-    gateway.on('done', (t) => this.inc('katar_tasks_done_total', { queue: t.queue }));
-    gateway.on('failed', (t) => this.inc('katar_tasks_failed_total', { queue: t.queue }));
-    gateway.on('sms', (s) => this.inc('katar_sms_received_total', { queue: s.queue }));
+  readonly #queue: GatewayParts['queue'];
+  readonly #modems: GatewayParts['modems'];
+
+  constructor({ queue, modems }: Pick<GatewayParts, 'queue' | 'modems'>) {
+    this.#queue = queue;
+    this.#modems = modems;
+    queue.on('queued', (t) => t.attempts.length === 0 && this.inc('katar_tasks_created_total', { queue: t.queue }));
+    queue.on('done', (t) => this.inc('katar_tasks_done_total', { queue: t.queue }));
+    queue.on('failed', (t) => this.inc('katar_tasks_failed_total', { queue: t.queue }));
+    queue.on('sms', (s) => this.inc('katar_sms_received_total', { queue: s.queue }));
   }
 
   /** Adds one to a counter. */
@@ -48,8 +53,8 @@ export class Metrics {
   render(): string {
     const out: string[] = [];
     out.push('# HELP katar_tasks Tasks by queue and status.', '# TYPE katar_tasks gauge');
-    for (const q of this.gateway.queue.queueNames) {
-      const c = this.gateway.queue.counts(q);
+    for (const q of this.#queue.queueNames) {
+      const c = this.#queue.counts(q);
       for (const s of TASK_STATUSES) out.push(`katar_tasks${labels({ queue: q, status: s })} ${c[s]}`);
     }
     const help: Record<string, string> = {
@@ -64,15 +69,15 @@ export class Metrics {
     }
     // Status reports, counted where they are matched (src/queue/delivery-book.ts).
     out.push('# HELP katar_delivery_reports_total Status reports matched to a sent part, by outcome.', '# TYPE katar_delivery_reports_total counter');
-    const reports = this.gateway.queue.queueNames.map((q) => [q, this.gateway.queue.deliveries.counts(q)] as const);
+    const reports = this.#queue.queueNames.map((q) => [q, this.#queue.deliveries.counts(q)] as const);
     for (const [q, c] of reports) for (const o of ['delivered', 'pending', 'failed'] as const) out.push(`katar_delivery_reports_total${labels({ queue: q, outcome: o })} ${c[o]}`);
     out.push('# HELP katar_delivery_reports_unmatched_total Status reports that matched no sent part within the hold time.', '# TYPE katar_delivery_reports_unmatched_total counter');
     for (const [q, c] of reports) out.push(`katar_delivery_reports_unmatched_total${labels({ queue: q })} ${c.unmatched}`);
     out.push('# HELP katar_modem_up 1 when the modem is ready to send.', '# TYPE katar_modem_up gauge');
-    for (const m of this.gateway.modems.values()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
+    for (const m of this.#modems.all()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
     out.push('# HELP katar_modem_signal_dbm Received signal strength.', '# TYPE katar_modem_signal_dbm gauge');
-    for (const m of this.gateway.modems.values()) if (m.signalDbm !== undefined) out.push(`katar_modem_signal_dbm${labels({ modem: m.name })} ${m.signalDbm}`);
-    const store = this.gateway.queue.store.health();
+    for (const m of this.#modems.all()) if (m.signalDbm !== undefined) out.push(`katar_modem_signal_dbm${labels({ modem: m.name })} ${m.signalDbm}`);
+    const store = this.#queue.health();
     out.push('# HELP katar_store_writable 1 when the store can write.', '# TYPE katar_store_writable gauge', `katar_store_writable ${store.writable ? 1 : 0}`);
     if (store.freeBytes !== undefined) out.push('# HELP katar_store_free_bytes Free space of the data directory.', '# TYPE katar_store_free_bytes gauge', `katar_store_free_bytes ${store.freeBytes}`);
     out.push('# HELP katar_http_request_duration_seconds HTTP request latency.', '# TYPE katar_http_request_duration_seconds histogram');

@@ -1,4 +1,4 @@
-import type { StoreHealth } from '../queue/store/file-store.js';
+import type { StoreHealth } from '../queue/sms-queue.js';
 
 /** Why the gateway is not ready for new sends; empty when it is. */
 export function notReadyReasons(h: StoreHealth): string[] {

@@ -1,40 +1,42 @@
 import cron from 'node-cron';
 import { KatarError } from '../errors.js';
 import type { ClockJump } from './clock-watch.js';
-import type { QueueService } from './queue-service.js';
+import type { RetentionPolicy, SmsQueue } from './sms-queue.js';
 
 /** Retention settings: how long finished tasks and received SMS are kept. */
-export interface RetentionSettings {
-  historyDays: number;
-  inboxDays: number;
+export interface RetentionSettings extends RetentionPolicy {
   schedule: string;
 }
 
 const DAY = 86_400_000;
 
+/** Which records retention drops: each takes the record's seq and its time stamp. */
+export interface RetentionRules {
+  task(m: { seq: number }, finishedAt: string): boolean;
+  sms(m: { seq: number }, receivedAt: string): boolean;
+}
+
 /**
- * Removes finished tasks and received SMS older than the retention, so the history
- * and inbox files stay bounded. A plain function so that tests call it with any `now`.
+ * What is old under `policy` at `now`. A plain function so that tests judge any `now`,
+ * and every queue implementation drops the same records.
  *
- * Never removes what is younger than its retention in elapsed time, whatever the clock
+ * Never drops what is younger than its retention in elapsed time, whatever the clock
  * did: a record written before the last clock jump (`jump.seq`) carries a time stamp
  * from the old reckoning (a Pi that booted at 1970 and then synced), so it is only
- * removed once the retention has passed since the jump itself.
+ * dropped once the retention has passed since the jump itself.
  */
-export async function applyRetention(q: QueueService, r: Pick<RetentionSettings, 'historyDays' | 'inboxDays'>, now = Date.now(), jump?: ClockJump): Promise<{ tasks: number; sms: number }> {
+export function retentionRules(policy: RetentionPolicy, now: number, jump?: ClockJump): RetentionRules {
   const old = (days: number) => {
     const cutoff = new Date(now - days * DAY).toISOString();
     const beforeJumpOld = jump ? now - Date.parse(jump.at) >= days * DAY : true;
     return (m: { seq: number }, stamp: string): boolean => (jump && m.seq <= jump.seq ? beforeJumpOld : stamp < cutoff);
   };
-  const oldTask = old(r.historyDays);
-  const oldSms = old(r.inboxDays);
-  const removed = await q.store.compact(
-    (m) => oldTask(m, m.finishedAt),
-    (m) => oldSms(m, m.receivedAt),
-  );
-  if (removed.tasks) q.recountHistory();
-  return removed;
+  return { task: old(policy.historyDays), sms: old(policy.inboxDays) };
+}
+
+/** Removes finished tasks and received SMS older than the retention, so the queue's storage stays bounded. */
+export async function applyRetention(q: SmsQueue, r: RetentionPolicy, now = Date.now(), jump?: ClockJump): Promise<{ tasks: number; sms: number }> {
+  return q.prune(r, now, jump);
 }
 
 /** A scheduled job that can be stopped. */

@@ -1,12 +1,8 @@
-import type { QueueService } from './queue-service.js';
+import type { FileQueue } from './file-queue.js';
+import type { InboxListing, Page, TaskListing } from './sms-queue.js';
 import type { InboxMeta } from './store/file-store.js';
-import type { InboxEntry, Task, TaskStatus } from './task.js';
-
-/** A page of results and the cursor of the next page (absent on the last page). */
-export interface Page<T> {
-  items: T[];
-  next?: string;
-}
+import type { InboxEntry, Task } from './task.js';
+export type { Page } from './sms-queue.js';
 
 /**
  * Entries one task listing looks at, at most. Unfiltered pages never get near it; a
@@ -24,7 +20,7 @@ export const LIST_SCAN_LIMIT = 5_000;
  * `next` is the seq of the page's last task, or of the last task looked at when the
  * scan limit cut the page short.
  */
-export async function listTasks(q: QueueService, queue: string, opts: { status?: TaskStatus; limit: number; cursor?: number; maxScan?: number }): Promise<Page<Task>> {
+export async function listTasks(q: FileQueue, queue: string, opts: TaskListing): Promise<Page<Task>> {
   q.settings(queue);
   const { rows, next } = q.taskOrder.scan(queue, { after: opts.cursor ?? 0, status: opts.status, limit: opts.limit, maxScan: opts.maxScan ?? LIST_SCAN_LIMIT });
   const items: Task[] = [];
@@ -51,7 +47,7 @@ function firstInboxAfter(inbox: readonly InboxMeta[], seq: number): number {
  * The inbox index is appended in seq order, so a binary search finds the cursor and
  * the scan stops at the first match past `limit`.
  */
-export async function listInbox(q: QueueService, queue: string, opts: { limit: number; afterSeq?: number; afterTime?: Date }): Promise<Page<InboxEntry>> {
+export async function listInbox(q: FileQueue, queue: string, opts: InboxListing): Promise<Page<InboxEntry>> {
   q.settings(queue);
   const inbox = q.store.inbox;
   const afterTime = opts.afterTime?.toISOString();

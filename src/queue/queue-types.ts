@@ -37,8 +37,8 @@ export interface IncomingSms {
   incomplete?: boolean;
 }
 
-/** Options of `QueueService.open`. */
-export interface QueueServiceOptions {
+/** Options of `FileQueue.open`. */
+export interface FileQueueOptions {
   store: FileStore;
   queues: Record<string, QueueSettings>;
   /**
@@ -52,4 +52,6 @@ export interface QueueServiceOptions {
   clock?: Clock;
   /** Most live tasks (queued, paused, in progress); beyond it `add` fails with QUEUE_FULL. */
   maxLiveTasks?: number;
+  /** Closed by the queue's `close`, in order (the store, then the data-dir lock), when it opened them. */
+  owned?: Array<() => Promise<void>>;
 }

@@ -1,4 +1,4 @@
-import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayParts } from '../gateway/gateway-parts.js';
 import type { Logger } from '../log.js';
 import { SystemdNotifier, type NotifierOptions } from './notify.js';
 import { statusText } from './status-text.js';
@@ -24,22 +24,22 @@ export interface SystemdAttachment {
  * a helper process); a no-op outside systemd. `running` is a RunningGateway (only its
  * gateway is used).
  */
-export function attachSystemd(running: { gateway: Gateway }, logger: Logger, options: Partial<NotifierOptions> = {}): SystemdAttachment {
+export function attachSystemd(running: { parts: GatewayParts }, logger: Logger, options: Partial<NotifierOptions> = {}): SystemdAttachment {
   const log = logger.child({ module: 'systemd' });
   const notifier = new SystemdNotifier({ ...options, logger: log });
   if (!notifier.enabled) return { ready: Promise.resolve(), stop: async () => {}, close: () => {} };
-  const { gateway } = running;
+  const { queue, modems } = running.parts;
   const text = (): string =>
     statusText({
-      queues: gateway.queue.queueNames.map((q) => gateway.queue.counts(q)),
-      modems: [...gateway.modems.values()],
+      queues: queue.queueNames.map((q) => queue.counts(q)),
+      modems: modems.all(),
     });
   const update = (): void => notifier.status(text);
   let stopping = false;
   const ready = notifier.ready().then(() => {
     if (stopping) return;
-    gateway.on('status', update);
-    gateway.on('modem', update);
+    queue.on('status', update);
+    modems.on('modem', update);
     update();
     const watchdogMs = notifier.startWatchdog();
     log.info({ watchdogMs }, 'systemd notified: ready');
@@ -51,8 +51,8 @@ export function attachSystemd(running: { gateway: Gateway }, logger: Logger, opt
       (stopped ??= (async () => {
         stopping = true;
         await ready;
-        gateway.off('status', update);
-        gateway.off('modem', update);
+        queue.off('status', update);
+        modems.off('modem', update);
         await notifier.stopping();
       })()),
     close: () => notifier.close(),

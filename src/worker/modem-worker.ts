@@ -1,8 +1,9 @@
-import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayParts } from '../gateway/gateway-parts.js';
 import { builtinWorkerId } from '../gateway/gateway-id.js';
 import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
-import type { DeliveryBook, StatusReportIn } from '../queue/delivery-book.js';
+import type { StatusReportIn } from '../queue/delivery-book.js';
+import type { DeliveryLedger } from '../queue/sms-queue.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import { SendLoop } from './send-loop.js';
 import { LocalQueue, type InboxSink, type WorkSource } from './work-source.js';
@@ -11,8 +12,8 @@ import { LocalQueue, type InboxSink, type WorkSource } from './work-source.js';
 export interface ModemWorkerOptions {
   name: string;
   session: ModemSessionApi;
-  /** Where modem health is published (healthz, metrics, `modem` events); absent in remote worker mode. */
-  gateway?: Gateway;
+  /** The gateway's queue and where modem health is published (healthz, metrics, `modem` events); absent in remote worker mode. */
+  parts?: Pick<GatewayParts, 'id' | 'queue' | 'modems'>;
   /** The in-process queue to drain (built-in worker of `serve`)... */
   queueName?: string;
   /** ...or any work source and inbox (remote worker mode). */
@@ -41,10 +42,10 @@ export class ModemWorker {
     this.#o = o;
     this.name = o.name;
     const logger = o.logger.child({ module: 'worker', modem: o.name });
-    const gatewayId = o.gateway?.id;
+    const gatewayId = o.parts?.id;
     const workerId = gatewayId ? builtinWorkerId(gatewayId, o.name) : `builtin:${o.name}`;
-    const source = o.source ?? new LocalQueue(o.gateway!.queue, o.queueName ?? 'sms', workerId);
-    if (!o.source) this.#watchReports(o.gateway!.queue.deliveries, logger);
+    const source = o.source ?? new LocalQueue(o.parts!.queue, o.queueName ?? 'sms', workerId);
+    if (!o.source) this.#watchReports(o.parts!.queue.deliveries, logger);
     this.send = new SendLoop({ session: o.session, source, statusReports: o.statusReports, logger });
     this.receive = new ReceivePipeline({
       session: o.session,
@@ -57,7 +58,7 @@ export class ModemWorker {
   }
 
   /** Logs what becomes of this modem's status reports that match nothing or cannot be recorded. */
-  #watchReports(book: DeliveryBook, logger: Logger): void {
+  #watchReports(book: DeliveryLedger, logger: Logger): void {
     const mine = (r: StatusReportIn): boolean => r.modem === this.name || r.modem.startsWith(`${this.name}:`);
     const onUnmatched = (queue: string, r: StatusReportIn): void => {
       if (mine(r)) logger.info({ queue, mr: r.reference, status: r.status }, 'status report for no known send: dropped');
@@ -72,10 +73,10 @@ export class ModemWorker {
 
   /** Starts sending and receiving; health is reported from now on. */
   start(): void {
-    const { session, gateway, name } = this.#o;
+    const { session, parts, name } = this.#o;
     let last: { signalDbm?: number; registration?: string; operator?: string } = {};
     const publish = (lastError?: string): void => {
-      gateway?.reportModem({
+      parts?.modems.report({
         name,
         state: session.state,
         ...last,

@@ -1,6 +1,6 @@
 import { isKatarError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { TaskReport } from '../queue/queue-service.js';
+import type { TaskReport } from '../queue/file-queue.js';
 import type { WorkSource } from './work-source.js';
 
 /** Answers that no retry changes: the queue has judged the report. */

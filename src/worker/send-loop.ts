@@ -2,7 +2,7 @@ import { isKatarError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
-import type { TaskReport } from '../queue/queue-service.js';
+import type { TaskReport } from '../queue/file-queue.js';
 import { modemKey } from './modem-key.js';
 import { RetryingReports } from './retrying-reports.js';
 import type { LeasedTask, WorkSource } from './work-source.js';

@@ -1,4 +1,5 @@
-import type { IncomingSms, QueueService, TaskReport } from '../queue/queue-service.js';
+import type { IncomingSms, TaskReport } from '../queue/queue-types.js';
+import type { SmsQueue } from '../queue/sms-queue.js';
 import type { PartSentIn, StatusReportIn } from '../queue/delivery-book.js';
 import type { SmsData } from '../queue/task.js';
 
@@ -59,7 +60,7 @@ export class LocalQueue implements WorkSource, InboxSink {
   readonly deliveries: SendRecorder;
 
   constructor(
-    readonly queue: QueueService,
+    readonly queue: SmsQueue,
     readonly queueName: string,
     readonly workerId: string,
     /** Longest lease the worker takes (a 10-part message can take minutes on a slow modem). */

@@ -104,7 +104,7 @@ describe('katar-sms send and status without a server', () => {
   it('exits 1 when a modem is not ready, saying why', async () => {
     const h = await startHttp();
     try {
-      h.gateway.reportModem({ name: 'modem0', state: 'sim-pin-required', lastError: 'the SIM wants a PIN and none is configured', updatedAt: new Date().toISOString() });
+      h.gateway.parts.modems.report({ name: 'modem0', state: 'sim-pin-required', lastError: 'the SIM wants a PIN and none is configured', updatedAt: new Date().toISOString() });
       const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
       const io = capture();
       expect(await status(['--server', url], io)).toBe(1);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { builtinWorkerId, GATEWAY_ID_PATTERN, isOwnBuiltinWorker, loadGatewayId } from '../../src/gateway/gateway-id.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { testSettings } from '../helpers/queue-fixture.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
@@ -37,9 +37,9 @@ describe('gateway id', () => {
   it('at a restart recovers only its own built-in leases; another gateway\'s sends on the queue are untouched', async () => {
     const tmp = await makeTmpDir();
     cleanups.push(tmp.cleanup);
-    const open = async (): Promise<{ q: QueueService; store: FileStore }> => {
+    const open = async (): Promise<{ q: FileQueue; store: FileStore }> => {
       const store = await FileStore.open(tmp.dir);
-      const q = await QueueService.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0, isLocalWorker: (w) => isOwnBuiltinWorker(w, 'gw-a') });
+      const q = await FileQueue.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0, isLocalWorker: (w) => isOwnBuiltinWorker(w, 'gw-a') });
       return { q, store };
     };
     let { q, store } = await open();

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { parseConfig, type Config } from '../../src/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
+import { gatewayParts } from '../../src/gateway/gateway-parts.js';
 import { buildApp } from '../../src/http/app.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { makeTmpDir } from './tmp-dir.js';
 
 /** The queue server (no modem) over a real store in a temporary directory, for inject() tests. */
 export interface HttpHarness {
   app: FastifyInstance;
-  gateway: Gateway;
+  gateway: Gateway<FileQueue>;
   config: Config;
   close(): Promise<void>;
 }
@@ -19,9 +20,9 @@ export async function startHttp(rawConfig: Record<string, unknown> = {}): Promis
   const tmp = await makeTmpDir();
   const config = parseConfig(rawConfig);
   const store = await FileStore.open(tmp.dir);
-  const queue = await QueueService.open({ store, queues: config.queues, sweepIntervalMs: 0 });
-  const gateway = new Gateway(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) });
-  const app = await buildApp({ gateway, config });
+  const queue = await FileQueue.open({ store, queues: config.queues, sweepIntervalMs: 0 });
+  const gateway = new Gateway(gatewayParts(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) }));
+  const app = await buildApp({ parts: gateway.parts, config });
   await app.ready();
   return {
     app,
@@ -29,7 +30,7 @@ export async function startHttp(rawConfig: Record<string, unknown> = {}): Promis
     config,
     async close() {
       await app.close();
-      queue.close();
+      await queue.close();
       await store.close();
       await tmp.cleanup();
     },

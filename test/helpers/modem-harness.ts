@@ -1,9 +1,10 @@
 import { builtinDrivers } from '../../drivers/index.js';
 import { parseConfig } from '../../src/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
+import { gatewayParts } from '../../src/gateway/gateway-parts.js';
 import { createLogger } from '../../src/log.js';
 import { ModemSession } from '../../src/modem/session/session.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { SimulatedModem } from '../../src/simulator/index.js';
 import type { SimModemOptions } from '../../src/simulator/types.js';
@@ -15,7 +16,7 @@ export interface ModemHarness {
   sim: SimulatedModem;
   session: ModemSession;
   worker: ModemWorker;
-  gateway: Gateway;
+  gateway: Gateway<FileQueue>;
   dir: string;
   /** Resolves when the task reaches a finished status. */
   finished(id: string): Promise<string>;
@@ -42,16 +43,16 @@ export async function startModemHarness(o: ModemHarnessOptions = {}): Promise<Mo
   const logger = createLogger(process.env.KATAR_TEST_LOG === '1' ? 'debug' : 'silent');
   const sim = new SimulatedModem({ name: 'sim0', ...o.sim });
   const drivers = o.cmgsTimeoutMs === undefined ? builtinDrivers : builtinDrivers.map((d) => ({ ...d, quirks: { ...d.quirks, cmgsTimeoutMs: o.cmgsTimeoutMs } }));
-  const h = {} as ModemHarness & { store: FileStore; queue: QueueService };
+  const h = {} as ModemHarness & { store: FileStore; queue: FileQueue };
   const open = async (): Promise<void> => {
     h.store = await FileStore.open(tmp.dir);
-    h.queue = await QueueService.open({ store: h.store, queues: config.queues, sweepIntervalMs: 0 });
-    h.gateway = new Gateway(h.queue, { maxParts: 10 });
+    h.queue = await FileQueue.open({ store: h.store, queues: config.queues, sweepIntervalMs: 0 });
+    h.gateway = new Gateway(gatewayParts(h.queue, { maxParts: 10 }));
     h.session = new ModemSession({ name: 'sim0', openPort: async () => sim.link(), drivers, statusReports: o.statusReports ?? false, logger, reconnect: { initialDelayMs: 10, maxDelayMs: 100 } });
     h.worker = new ModemWorker({
       name: 'sim0',
       session: h.session,
-      gateway: h.gateway,
+      parts: h.gateway.parts,
       queueName: 'sms',
       statusReports: o.statusReports ?? false,
       logger,
@@ -64,7 +65,7 @@ export async function startModemHarness(o: ModemHarnessOptions = {}): Promise<Mo
   const shut = async (): Promise<void> => {
     await h.worker.stop();
     await h.session.close();
-    h.queue.close();
+    await h.queue.close();
     await h.store.close();
   };
   await open();

@@ -1,4 +1,4 @@
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import type { QueueSettings } from '../../src/queue/settings.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { makeTmpDir } from './tmp-dir.js';
@@ -16,10 +16,10 @@ export function testSettings(over: Partial<QueueSettings> = {}): QueueSettings {
 }
 
 /** A queue service over a real file store in a temporary directory. */
-export async function openQueue(over: Partial<QueueSettings> = {}, dir?: string): Promise<{ q: QueueService; dir: string; reopen: () => Promise<QueueService>; close: () => Promise<void> }> {
+export async function openQueue(over: Partial<QueueSettings> = {}, dir?: string): Promise<{ q: FileQueue; dir: string; reopen: () => Promise<FileQueue>; close: () => Promise<void> }> {
   const tmp = dir ? { dir, cleanup: async () => undefined } : await makeTmpDir();
   let store = await FileStore.open(tmp.dir);
-  let q = await QueueService.open({ store, queues: { sms: testSettings(over) }, sweepIntervalMs: 0 });
+  let q = await FileQueue.open({ store, queues: { sms: testSettings(over) }, sweepIntervalMs: 0 });
   return {
     q,
     dir: tmp.dir,
@@ -27,7 +27,7 @@ export async function openQueue(over: Partial<QueueSettings> = {}, dir?: string)
       q.close();
       await store.close();
       store = await FileStore.open(tmp.dir);
-      q = await QueueService.open({ store, queues: { sms: testSettings(over) }, sweepIntervalMs: 0 });
+      q = await FileQueue.open({ store, queues: { sms: testSettings(over) }, sweepIntervalMs: 0 });
       return q;
     },
     async close() {

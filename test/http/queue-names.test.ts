@@ -2,9 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
+import { gatewayParts } from '../../src/gateway/gateway-parts.js';
 import { buildApp } from '../../src/http/app.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -19,15 +19,15 @@ const json = { 'content-type': 'application/json' };
 describe('queue names that are members of Object.prototype', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let store: FileStore;
-  let queue: QueueService;
+  let queue: FileQueue;
   let app: Awaited<ReturnType<typeof buildApp>>;
 
   beforeAll(async () => {
     tmp = await makeTmpDir();
     const config = parseConfig({});
     store = await FileStore.open(tmp.dir);
-    queue = await QueueService.open({ store, queues: config.queues, sweepIntervalMs: 0 });
-    app = await buildApp({ gateway: new Gateway(queue, { maxParts: config.maxParts }), config });
+    queue = await FileQueue.open({ store, queues: config.queues, sweepIntervalMs: 0 });
+    app = await buildApp({ parts: gatewayParts(queue, { maxParts: config.maxParts }), config });
     await app.ready();
   });
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe('queue names that are members of Object.prototype', () => {
     queue.close();
     await store.close();
     const again = await FileStore.open(tmp.dir);
-    const q = await QueueService.open({ store: again, queues: parseConfig({}).queues, sweepIntervalMs: 0 });
+    const q = await FileQueue.open({ store: again, queues: parseConfig({}).queues, sweepIntervalMs: 0 });
     expect(again.live.size).toBe(0);
     expect(q.queueNames).toEqual(['sms']);
     q.close();

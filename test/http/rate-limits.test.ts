@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
+import { gatewayParts } from '../../src/gateway/gateway-parts.js';
 import { buildApp } from '../../src/http/app.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -34,8 +34,8 @@ async function start(raw: Record<string, unknown>): Promise<{ app: FastifyInstan
   let now = 1_000;
   const clock = { wall: () => Date.now(), mono: () => now, advance: (ms: number) => void (now += ms) };
   const store = await FileStore.open(tmp.dir);
-  const queue = await QueueService.open({ store, queues: config.queues, sweepIntervalMs: 0 });
-  const app = await buildApp({ gateway: new Gateway(queue, { maxParts: config.maxParts }), config, clock });
+  const queue = await FileQueue.open({ store, queues: config.queues, sweepIntervalMs: 0 });
+  const app = await buildApp({ parts: gatewayParts(queue, { maxParts: config.maxParts }), config, clock });
   await app.ready();
   closeAll.push(async () => {
     await app.close();

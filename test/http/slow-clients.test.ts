@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
+import { gatewayParts } from '../../src/gateway/gateway-parts.js';
 import { buildApp } from '../../src/http/app.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -25,8 +25,8 @@ beforeAll(async () => {
   const tmp = await makeTmpDir();
   const config = parseConfig({ requestTimeoutMs: REQUEST_TIMEOUT_MS, maxConnections: MAX_CONNECTIONS, queues: { sms: {}, idle: {} } });
   const store = await FileStore.open(tmp.dir);
-  const queue = await QueueService.open({ store, queues: config.queues, sweepIntervalMs: 0 });
-  app = await buildApp({ gateway: new Gateway(queue, { maxParts: config.maxParts }), config });
+  const queue = await FileQueue.open({ store, queues: config.queues, sweepIntervalMs: 0 });
+  app = await buildApp({ parts: gatewayParts(queue, { maxParts: config.maxParts }), config });
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as { port: number }).port;
   cleanup = async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { QueueService } from '../../src/queue/queue-service.js';
+import type { FileQueue } from '../../src/queue/file-queue.js';
 import { openQueue } from '../helpers/queue-fixture.js';
 
 const sms = (to: string) => ({ data: { to, msg: 'hi' }, parts: 1 });
@@ -13,7 +13,7 @@ const YEAR = 365 * 24 * HOUR;
  */
 describe('queue under wall-clock jumps', () => {
   let fx: Awaited<ReturnType<typeof openQueue>>;
-  let q: QueueService;
+  let q: FileQueue;
 
   beforeEach(async () => {
     vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });

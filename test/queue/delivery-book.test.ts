@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryBook } from '../../src/queue/delivery-book.js';
-import type { QueueService } from '../../src/queue/queue-service.js';
+import type { FileQueue } from '../../src/queue/file-queue.js';
 import type { Task } from '../../src/queue/task.js';
 import { openQueue } from '../helpers/queue-fixture.js';
 
@@ -14,13 +14,13 @@ afterEach(async () => {
 const MODEM = 'modem0:001010000000001';
 const TO = '+61404341143';
 
-async function leasedTask(q: QueueService, parts = 1): Promise<Task> {
+async function leasedTask(q: FileQueue, parts = 1): Promise<Task> {
   await q.add('sms', [{ data: { to: TO, msg: 'x' }, parts }]);
   const [t] = await q.lease('sms', 'builtin:modem0', 1);
   return t!;
 }
 
-async function setup(holdMs = 60_000): Promise<{ q: QueueService; book: DeliveryBook; events: Task[] }> {
+async function setup(holdMs = 60_000): Promise<{ q: FileQueue; book: DeliveryBook; events: Task[] }> {
   const fx = await openQueue();
   close = fx.close;
   const events: Task[] = [];

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyRetention } from '../../src/queue/housekeeping.js';
 import { listInbox, listTasks } from '../../src/queue/queries.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import type { Task, TaskStatus } from '../../src/queue/task.js';
 import { testSettings } from '../helpers/queue-fixture.js';
@@ -18,10 +18,10 @@ const ALL = Array.from({ length: 12 }, (_, i) => `m${i}`);
 describe('task and inbox listings', () => {
   let tmp: Awaited<ReturnType<typeof makeTmpDir>>;
   let store: FileStore;
-  let q: QueueService;
+  let q: FileQueue;
   const open = async (): Promise<void> => {
     store = await FileStore.open(tmp.dir);
-    q = await QueueService.open({ store, queues: { sms: testSettings(), bulk: testSettings() }, sweepIntervalMs: 0 });
+    q = await FileQueue.open({ store, queues: { sms: testSettings(), bulk: testSettings() }, sweepIntervalMs: 0 });
   };
 
   beforeEach(async () => {

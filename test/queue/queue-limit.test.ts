@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isKatarError } from '../../src/errors.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { testSettings } from '../helpers/queue-fixture.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
@@ -16,7 +16,7 @@ describe('the live-task limit', () => {
   it('refuses sends beyond maxLiveTasks with QUEUE_FULL, a batch as a whole, and takes more once tasks finish', async () => {
     const tmp = await makeTmpDir();
     const store = await FileStore.open(tmp.dir);
-    const q = await QueueService.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0, maxLiveTasks: 3 });
+    const q = await FileQueue.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0, maxLiveTasks: 3 });
     cleanups.push(tmp.cleanup, () => store.close(), async () => q.close());
     await q.add('sms', [sms('+1'), sms('+2')]);
     const batch = await q.add('sms', [sms('+3'), sms('+4')]).catch((e: unknown) => e);
@@ -34,7 +34,7 @@ describe('the live-task limit', () => {
   it('looks queue names up in a map: Object.prototype members are unknown queues', async () => {
     const tmp = await makeTmpDir();
     const store = await FileStore.open(tmp.dir);
-    const q = await QueueService.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0 });
+    const q = await FileQueue.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0 });
     cleanups.push(tmp.cleanup, () => store.close(), async () => q.close());
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       expect(() => q.settings(name)).toThrow(/not found/);

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinDrivers } from '../../drivers/index.js';
 import { parseConfig } from '../../src/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
+import { gatewayParts } from '../../src/gateway/gateway-parts.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { createLogger } from '../../src/log.js';
 import { ModemSession } from '../../src/modem/session/session.js';
 import { encodeStatusReport } from '../../src/modem/pdu/index.js';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import type { Task } from '../../src/queue/task.js';
 import { SimulatedModem } from '../../src/simulator/index.js';
@@ -28,8 +28,8 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-const task = (q: QueueService, id: string): Promise<Task> => q.get('sms', id);
-const deliveryOf = async (q: QueueService, id: string): Promise<string | undefined> => (await task(q, id)).delivery?.status;
+const task = (q: FileQueue, id: string): Promise<Task> => q.get('sms', id);
+const deliveryOf = async (q: FileQueue, id: string): Promise<string | undefined> => (await task(q, id)).delivery?.status;
 
 /** A `+CDS` URC (delivered) for reference `mr` to `to`. */
 function cdsLine(mr: number, to: string): string {
@@ -37,7 +37,7 @@ function cdsLine(mr: number, to: string): string {
   return `+CDS: ${tpduLength(pdu)}\r\n${pdu}`;
 }
 
-async function allDelivered(q: QueueService, ids: string[], status = 'delivered'): Promise<void> {
+async function allDelivered(q: FileQueue, ids: string[], status = 'delivered'): Promise<void> {
   await until(async () => (await Promise.all(ids.map((id) => deliveryOf(q, id)))).every((s) => s === status), 10_000, `every task ${status}`);
 }
 
@@ -79,7 +79,7 @@ describe('status reports: matched from the moment +CMGS answers', () => {
     expect(t.delivery!.parts[0]).toMatchObject({ status: 'failed', reportStatus: 0x46, reason: 'permanent error: validity period expired' });
     await until(() => h!.gateway.queue.deliveries.counts('sms').failed === 2, 5000, 'both reports');
     expect(events).toEqual([`${id}:failed`]);
-    const metrics = new Metrics(h.gateway).render();
+    const metrics = new Metrics(h.gateway.parts).render();
     expect(metrics).toContain('katar_delivery_reports_total{queue="sms",outcome="failed"} 2');
     expect(metrics).toContain('katar_delivery_reports_unmatched_total{queue="sms"} 0');
   });
@@ -126,15 +126,15 @@ describe('status reports: two modems on one queue', () => {
     const logger = createLogger('silent');
     const config = parseConfig({ queues: { sms: {} } });
     const store = await FileStore.open(tmp.dir);
-    const queue = await QueueService.open({ store, queues: config.queues, sweepIntervalMs: 0 });
-    const gateway = new Gateway(queue, { maxParts: 10 });
+    const queue = await FileQueue.open({ store, queues: config.queues, sweepIntervalMs: 0 });
+    const parts = gatewayParts(queue, { maxParts: 10 });
     // modem A reports every message delivered, modem B every message failed: a report that
     // crossed over would show on the other modem's task.
     const sims = [new SimulatedModem({ name: 'a', deliveryReports: 'delivered', deliveryReportDelayMs: [0, 5], sendLatencyMs: 5 }), new SimulatedModem({ name: 'b', deliveryReports: 0x46, deliveryReportDelayMs: [0, 5], sendLatencyMs: 5 })];
     const running = sims.map((sim, i) => {
       const name = `modem${i}`;
       const session = new ModemSession({ name, openPort: async () => sim.link(), drivers: builtinDrivers, statusReports: true, logger });
-      const worker = new ModemWorker({ name, session, gateway, queueName: 'sms', statusReports: true, logger });
+      const worker = new ModemWorker({ name, session, parts, queueName: 'sms', statusReports: true, logger });
       return { session, worker };
     });
     cleanup = async () => {
@@ -150,7 +150,7 @@ describe('status reports: two modems on one queue', () => {
     await Promise.all(running.map((r) => r.session.whenReady()));
     const to = ['+61404341143', '+4915112345678'];
     const ids: string[] = [];
-    for (let i = 0; i < 16; i++) ids.push(await gateway.send({ to: to[i % 2]!, msg: i % 4 === 3 ? LONG : `message ${i}` }));
+    for (let i = 0; i < 16; i++) ids.push((await parts.intake.submit('sms', [{ to: to[i % 2]!, msg: i % 4 === 3 ? LONG : `message ${i}` }]))[0]!.task._id);
     await until(async () => (await Promise.all(ids.map(async (id) => (await task(queue, id)).delivery?.status))).every((s) => s === 'delivered' || s === 'failed'), 15_000, 'every delivery settled');
     const byModem = { modem0: 0, modem1: 0 };
     for (const id of ids) {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KatarError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import type { ModemSessionApi } from '../../src/modem/session/types.js';
-import type { TaskReport } from '../../src/queue/queue-service.js';
+import type { TaskReport } from '../../src/queue/file-queue.js';
 import { SendLoop } from '../../src/worker/send-loop.js';
 import type { LeasedTask, WorkSource } from '../../src/worker/work-source.js';
 

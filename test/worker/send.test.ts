@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueueService } from '../../src/queue/queue-service.js';
+import { FileQueue } from '../../src/queue/file-queue.js';
 import { FileStore } from '../../src/queue/store/file-store.js';
 import { outcome } from '../../src/simulator/index.js';
 import { startModemHarness, until, type ModemHarness } from '../helpers/modem-harness.js';
@@ -94,7 +94,7 @@ describe('built-in worker: never twice', () => {
     await until(async () => (await h.gateway.queue.get('sms', id)).lease?.submitting === true, 5000, 'submitting mark');
     // What a process started now (after kill -9) finds on disk:
     const store = await FileStore.open(h.dir);
-    const q = await QueueService.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0 });
+    const q = await FileQueue.open({ store, queues: { sms: testSettings() }, sweepIntervalMs: 0 });
     const t = await q.get('sms', id);
     expect(t.status).toBe('failed');
     expect(t.error).toMatch(/outcome unknown/);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../../gateway/gateway.js';
+import type { GatewayParts } from '../../gateway/gateway-parts.js';
 import type { Metrics } from '../metrics.js';
 import { notReadyReasons } from '../store-health.js';
 
@@ -19,7 +19,7 @@ const storeSchema = {
 } as const;
 
 /** Liveness, readiness and queue depth, Prometheus metrics, and the OpenAPI document. */
-export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Metrics): void {
+export function healthRoutes(app: FastifyInstance, { queue, modems }: Pick<GatewayParts, 'queue' | 'modems'>, metrics: Metrics): void {
   const started = Date.now();
 
   app.get(
@@ -51,10 +51,10 @@ export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Me
     },
     async () => {
       // fromEntries defines own properties: a queue name can never reach a prototype.
-      const queues = Object.fromEntries(gateway.queue.queueNames.map((name) => [name, gateway.queue.counts(name)]));
-      const s = { ...gateway.queue.store.sizes(), ...gateway.queue.store.health() };
+      const queues = Object.fromEntries(queue.queueNames.map((name) => [name, queue.counts(name)]));
+      const s = { ...queue.sizes(), ...queue.health() };
       // Liveness stays 200: restarting a process because its disk is full fixes nothing.
-      return { status: s.writable ? 'ok' : 'degraded', uptimeSeconds: Math.floor((Date.now() - started) / 1000), queues, modems: [...gateway.modems.values()], store: s };
+      return { status: s.writable ? 'ok' : 'degraded', uptimeSeconds: Math.floor((Date.now() - started) / 1000), queues, modems: modems.all(), store: s };
     },
   );
 
@@ -72,7 +72,7 @@ export function healthRoutes(app: FastifyInstance, gateway: Gateway, metrics: Me
       },
     },
     async (_req, reply) => {
-      const s = gateway.queue.store.health();
+      const s = queue.health();
       const reasons = notReadyReasons(s);
       if (reasons.length) return reply.status(503).header('retry-after', '10').send({ status: 'not ready', reasons, store: s });
       return { status: 'ready', store: s };

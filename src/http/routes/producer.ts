@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { KatarError } from '../../errors.js';
-import type { Gateway, SendRequest } from '../../gateway/gateway.js';
-import { listInbox, listTasks } from '../../queue/queries.js';
+import type { GatewayParts } from '../../gateway/gateway-parts.js';
+import type { SendRequest } from '../../gateway/send-intake.js';
 import type { TaskStatus } from '../../queue/task.js';
 import { errorSchema, inboxEntrySchema, queueParams, sendBody, taskParams, taskSchema } from '../schemas.js';
 import { sendTask, sendTasks } from '../task-json.js';
@@ -15,8 +15,7 @@ const sendReply = { anyOf: [{ type: 'object', properties: { messages: { type: 'a
  * The producer API for LAN producers: send, follow tasks, cancel, read the inbox. Every
  * route is rate-limited (see request-guards.ts): sends per message, the others per request.
  */
-export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
-  const q = gateway.queue;
+export function producerRoutes(app: FastifyInstance, { queue: q, intake }: Pick<GatewayParts, 'queue' | 'intake'>): void {
   const sending = { roles: ['producer' as const], limit: 'send' as const };
   const reading = { roles: ['producer' as const], limit: 'read' as const };
 
@@ -45,13 +44,13 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
       if (messages !== undefined) {
         const extra = Object.keys(single)[0];
         if (extra) throw new KatarError('VALIDATION', `${extra} cannot be given beside messages; put it in each message`, { field: extra });
-        const results = await gateway.submit(req.params.queue, messages);
+        const results = await intake.submit(req.params.queue, messages);
         // Written directly, not through the anyOf of the response schema (task-json.ts).
         return sendTasks(reply.status(results.some((r) => r.created) ? 201 : 200), results.map((r) => r.task));
       }
       if (single.to === undefined) throw new KatarError('VALIDATION', 'to is required', { field: 'to' });
       if (single.msg === undefined) throw new KatarError('VALIDATION', 'msg is required', { field: 'msg' });
-      const [r] = await gateway.submit(req.params.queue, [single], () => '');
+      const [r] = await intake.submit(req.params.queue, [single], () => '');
       return sendTask(reply.status(r!.created ? 201 : 200), r!.task);
     },
   );
@@ -85,7 +84,7 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
     async (req) => {
       const { status, cursor } = req.query;
       const limit = Number(req.query.limit ?? 100);
-      const page = await listTasks(q, req.params.queue, { limit, ...(status && { status }), ...(cursor && { cursor: Number(cursor) }) });
+      const page = await q.listTasks(req.params.queue, { limit, ...(status && { status }), ...(cursor && { cursor: Number(cursor) }) });
       return { tasks: page.items, ...(page.next && { next: page.next }) };
     },
   );
@@ -124,7 +123,7 @@ export function producerRoutes(app: FastifyInstance, gateway: Gateway): void {
           opts = { limit, afterTime: t };
         }
       }
-      const page = await listInbox(q, req.params.queue, opts);
+      const page = await q.listInbox(req.params.queue, opts);
       return { messages: page.items, ...(page.next && { next: page.next }) };
     },
   );

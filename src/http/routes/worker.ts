@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KatarError } from '../../errors.js';
-import type { Gateway } from '../../gateway/gateway.js';
+import type { SmsQueue } from '../../queue/sms-queue.js';
 import { parseIsoInstant } from '../../gateway/iso-instant.js';
-import type { TaskReport } from '../../queue/queue-service.js';
+import type { TaskReport } from '../../queue/queue-types.js';
 import type { Principal } from '../auth.js';
 import { errorSchema, pollBody, pollReply, queueParams, receiveBody } from '../schemas.js';
 
@@ -27,8 +27,7 @@ export function workerId(req: FastifyRequest, who: Principal): string {
 }
 
 /** The katar HTTP worker protocol, wire-compatible with katar-worker-http. */
-export function workerRoutes(app: FastifyInstance, gateway: Gateway): void {
-  const q = gateway.queue;
+export function workerRoutes(app: FastifyInstance, q: SmsQueue): void {
 
   app.get<{ Params: { queue: string } }>(
     '/v1/queue/:queue',

@@ -3,16 +3,10 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../../clock.js';
 import { KatarError } from '../../errors.js';
 import { FILES } from './store-types.js';
+import type { StoreHealth } from '../sms-queue.js';
 
 /** Whether the store can write and take new tasks, and why not. */
-export interface StoreHealth {
-  writable: boolean;
-  /** False when unwritable or when free space is below the reserve. */
-  acceptingNew: boolean;
-  reason?: string;
-  freeBytes?: number;
-  reserveBytes: number;
-}
+export type { StoreHealth };
 
 /** Options of the disk watch. */
 export interface DiskWatchOptions {

@@ -1,7 +1,7 @@
 import { isKatarError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../../modem/backoff.js';
-import type { IncomingSms, TaskReport } from '../../queue/queue-service.js';
+import type { IncomingSms, TaskReport } from '../../queue/file-queue.js';
 import type { InboxSink, LeasedTask, WorkSource } from '../work-source.js';
 import type { KatarClient, WireReport } from './client.js';
 import type { RemoteWorkerState } from './state.js';

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isKatarError } from '../../src/errors.js';
-import type { QueueService } from '../../src/queue/queue-service.js';
+import type { FileQueue } from '../../src/queue/file-queue.js';
 import { openQueue } from '../helpers/queue-fixture.js';
 
 const sms = (to: string, msg = 'hi') => ({ data: { to, msg }, parts: 1 });
 
 describe('queue service', () => {
   let fx: Awaited<ReturnType<typeof openQueue>>;
-  let q: QueueService;
+  let q: FileQueue;
 
   beforeEach(async () => {
     vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });

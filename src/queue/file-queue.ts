@@ -12,7 +12,11 @@ import { ReadyIndex } from './ready-index.js';
 import { TaskOrderIndex } from './task-order-index.js';
 import type { QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
-import type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
+import type { ClockJump } from './clock-watch.js';
+import { retentionRules } from './housekeeping.js';
+import { listInbox, listTasks } from './queries.js';
+import type { InboxListing, Page, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from './sms-queue.js';
+import type { IncomingSms, NewTask, FileQueueOptions, TaskReport } from './queue-types.js';
 import { type Attempt, type InboxEntry, type Task, type TaskStatus } from './task.js';
 
 /** Default most live (queued, paused, in progress) tasks: sized for a Raspberry Pi. */
@@ -27,7 +31,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 const NO_ATTEMPTS = Object.freeze([]) as unknown as Attempt[];
 
-export type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './queue-types.js';
+export type { IncomingSms, NewTask, FileQueueOptions, TaskReport } from './queue-types.js';
 
 /**
  * The durable SMS queue: katar's task model with leases, retries, validity,
@@ -35,8 +39,10 @@ export type { IncomingSms, NewTask, QueueServiceOptions, TaskReport } from './qu
  * go through `lease` / `report`, so they drain one queue fairly. Every method that
  * changes something resolves only once the change is on disk; events follow after.
  */
-export class QueueService extends EventEmitter<QueueEvents> {
+export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   readonly store: FileStore;
+  /** What `close` releases besides the timers: the store and the data-dir lock, when this queue opened them. */
+  readonly #owned: Array<() => Promise<void>>;
   /** A Map, never a plain object: queue names come from URLs (`constructor`, `__proto__`). */
   readonly #settings: Map<string, QueueSettings>;
   readonly #ready = new Map<string, ReadyIndex>();
@@ -52,9 +58,10 @@ export class QueueService extends EventEmitter<QueueEvents> {
   readonly deliveries: DeliveryBook;
   #timer: NodeJS.Timeout | undefined;
 
-  private constructor(opts: QueueServiceOptions) {
+  private constructor(opts: FileQueueOptions) {
     super();
     this.store = opts.store;
+    this.#owned = opts.owned ?? [];
     this.#taskOrder = new TaskOrderIndex(opts.store);
     this.#settings = new Map(Object.entries(opts.queues));
     this.#clock = opts.clock ?? systemClock;
@@ -74,8 +81,8 @@ export class QueueService extends EventEmitter<QueueEvents> {
    * this process's built-in workers go back to the queue, or fail as "outcome unknown"
    * when the modem may already have sent them.
    */
-  static async open(opts: QueueServiceOptions): Promise<QueueService> {
-    const q = new QueueService(opts);
+  static async open(opts: FileQueueOptions): Promise<FileQueue> {
+    const q = new FileQueue(opts);
     await q.#recover();
     // After a failed write the store reloads what is on disk; the indexes follow it.
     opts.store.onReload(() => q.#index(q.#now()));
@@ -522,11 +529,51 @@ export class QueueService extends EventEmitter<QueueEvents> {
     if (t.status === 'done') this.emit('sent', { _id: t._id, queue: t.queue, to: t.data.to, msg: t.data.msg });
   }
 
-  /** Stops the sweep timer; the store is closed by its owner. */
-  close(): void {
+  async listTasks(queue: string, opts: TaskListing): Promise<Page<Task>> {
+    return listTasks(this, queue, opts);
+  }
+
+  async listInbox(queue: string, opts: InboxListing): Promise<Page<InboxEntry>> {
+    return listInbox(this, queue, opts);
+  }
+
+  health(): StoreHealth {
+    return this.store.health();
+  }
+
+  sizes(): Record<string, number> {
+    return this.store.sizes();
+  }
+
+  onHealthChange(listener: (h: StoreHealth) => void): void {
+    this.store.onStateChange(listener);
+  }
+
+  dataMarks(): { seq: number; newestMs: number | undefined } {
+    let newest = -Infinity;
+    for (const m of this.store.history.values()) newest = Math.max(newest, Date.parse(m.finishedAt));
+    for (const m of this.store.inbox) newest = Math.max(newest, Date.parse(m.receivedAt));
+    for (const t of this.store.live.values()) newest = Math.max(newest, Date.parse(t.updatedAt));
+    return { seq: this.store.maxSeq, newestMs: Number.isFinite(newest) ? newest : undefined };
+  }
+
+  /** Rewrites history and inbox without what retention drops (housekeeping.ts says what is old). */
+  async prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number }> {
+    const old = retentionRules(policy, now, jump);
+    const removed = await this.store.compact(
+      (m) => old.task(m, m.finishedAt),
+      (m) => old.sms(m, m.receivedAt),
+    );
+    if (removed.tasks) this.recountHistory();
+    return removed;
+  }
+
+  /** Stops the sweep timer, then closes what this queue opened (store, data-dir lock). */
+  async close(): Promise<void> {
     this.deliveries.close();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    for (const release of this.#owned.splice(0)) await release();
   }
 }
 

@@ -1,0 +1,152 @@
+import type { EventEmitter } from 'node:events';
+import type { ClockJump } from './clock-watch.js';
+import type { PartSentIn, ReportCounts, DeliveryBookEvents, StatusReportIn } from './delivery-book.js';
+import type { QueueEvents } from './events.js';
+import type { IncomingSms, NewTask, TaskReport } from './queue-types.js';
+import type { QueueSettings } from './settings.js';
+import type { InboxEntry, Task, TaskStatus } from './task.js';
+
+/** Whether the queue's storage can record changes, and whether it takes new sends. */
+export interface StoreHealth {
+  writable: boolean;
+  /** False when unwritable or when free space is below the reserve. */
+  acceptingNew: boolean;
+  reason?: string;
+  freeBytes?: number;
+  reserveBytes: number;
+}
+
+/** A page of results and the cursor of the next page (absent on the last page). */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+/** Options of a task listing. */
+export interface TaskListing {
+  status?: TaskStatus;
+  limit: number;
+  /** The `next` of the previous page. */
+  cursor?: number;
+  /** Entries looked at, at most, before a short page is answered with a `next`. */
+  maxScan?: number;
+}
+
+/** Options of an inbox listing: after a cursor (`next` of the previous page) or after an instant. */
+export interface InboxListing {
+  limit: number;
+  afterSeq?: number;
+  afterTime?: Date;
+}
+
+/** What retention keeps. */
+export interface RetentionPolicy {
+  historyDays: number;
+  inboxDays: number;
+}
+
+/**
+ * Status-report bookkeeping (docs/DELIVERY.md): each part a modem sent, matched to the
+ * reports that come back for it by the sending modem and its message reference.
+ */
+export interface DeliveryLedger extends Pick<EventEmitter<DeliveryBookEvents>, 'on' | 'off' | 'once'> {
+  /** Reads the parts sent before a restart (idempotent). */
+  load(): Promise<void>;
+  /** A part is about to be written to `modem`: its reports wait until the send is recorded. */
+  sending(modem: string): void;
+  /** The modem answered `+CMGS: <mr>` for a part: durably recorded. */
+  sent(queue: string, part: PartSentIn): Promise<void>;
+  /** The send announced by `sending` is over. */
+  ended(modem: string): void;
+  /** A status report: matched to its part (durably), or held until its send is recorded. */
+  report(queue: string, report: StatusReportIn): Promise<'matched' | 'held'>;
+  /** Reports matched, by outcome, and reports that matched nothing. */
+  counts(queue: string): ReportCounts;
+}
+
+/**
+ * The SMS queue: the one seam between the gateway and where tasks live. The HTTP API,
+ * the built-in workers, metrics and housekeeping use only this; the file-backed queue
+ * (file-queue.ts, the embedded default) implements it, and the contract suite in
+ * test/queue/contract/ states its semantics for any implementation.
+ *
+ * Task semantics:
+ * - Statuses: paused, queued, in progress, done, failed, cancelled; the last three are
+ *   final. Every method that changes something resolves only once the change is durable;
+ *   the events (`status`, one per status name, `sent`, `sms`, `delivery`) follow after.
+ * - Order: a lease hands out the highest priority first, then the oldest (insertion
+ *   order). A task with `sendAt` or a retry backoff is not handed out before it is due.
+ * - Leases: a leased task is `in progress` for its worker until reported, released, or
+ *   the lease runs out. Expiry before `markSubmitting` requeues it (or fails it after
+ *   `maxAttempts`); expiry after fails it as "outcome unknown" (requeued only with
+ *   `resendOnUnknownOutcome`). A report from a worker that no longer holds the task is
+ *   refused with LEASE_LOST, except a late `done` while the task waits unclaimed (kept,
+ *   so the SMS is not sent twice). Repeating a report is harmless.
+ * - Retries: a `failed` report requeues with exponential backoff until `maxAttempts`.
+ * - Validity: a task whose `validUntil` passes before it is handed out fails "expired".
+ * - Idempotency: `add` with a known `idempotencyKey` returns the first task (created
+ *   false), live or finished, for as long as the task is kept.
+ * - Received SMS: stored once per `dedupKey`.
+ * - Every change is refused with STORAGE_FULL / STORE_UNAVAILABLE while the storage cannot
+ *   write; new sends also while `acceptingNew` is false. Nothing is then half-done.
+ */
+export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' | 'once'> {
+  /** Names of the configured queues. */
+  readonly queueNames: string[];
+  /** The settings of `queue`, or QUEUE_NOT_FOUND. */
+  settings(queue: string): QueueSettings;
+
+  /** Stores tasks in one durable write, all or none (QUEUE_FULL past the live-task limit). */
+  add(queue: string, items: NewTask[]): Promise<Array<{ task: Task; created: boolean }>>;
+  /** Hands out up to `max` due tasks to `worker` for `leaseMs` (default: the queue's). */
+  lease(queue: string, worker: string, max?: number, leaseMs?: number): Promise<Task[]>;
+  /** Applies `reports`, then leases, in one durable write (the katar protocol's POST). */
+  reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number): Promise<Task[]>;
+  /** Records a worker's outcomes of tasks it holds. */
+  report(queue: string, worker: string, reports: TaskReport[]): Promise<void>;
+  /** Durably notes that `worker` starts writing the SMS: from here a crash is "outcome unknown". */
+  markSubmitting(queue: string, worker: string, id: string): Promise<void>;
+  /** Gives a held task back untried (nothing reached the modem). */
+  release(queue: string, worker: string, id: string, why: string): Promise<void>;
+  /** Cancels a queued or paused task (TASK_NOT_CANCELLABLE otherwise). */
+  cancel(queue: string, id: string): Promise<Task>;
+  pause(queue: string, id: string): Promise<Task>;
+  resume(queue: string, id: string): Promise<Task>;
+  /** Expires leases and validity that have run out (also done on a timer). */
+  sweep(): Promise<void>;
+
+  /** Stores a received SMS once per `dedupKey`. */
+  receive(queue: string, sms: IncomingSms): Promise<{ entry: InboxEntry; duplicate: boolean }>;
+  /** Status reports of sent parts. */
+  readonly deliveries: DeliveryLedger;
+
+  /** A task by id, live or finished (TASK_NOT_FOUND). */
+  get(queue: string, id: string): Promise<Task>;
+  /** Tasks of `queue` oldest first, paged. */
+  listTasks(queue: string, opts: TaskListing): Promise<Page<Task>>;
+  /** Received SMS of `queue` oldest first, paged. */
+  listInbox(queue: string, opts: InboxListing): Promise<Page<InboxEntry>>;
+  /** Tasks per status in `queue`. */
+  counts(queue: string): Record<TaskStatus, number>;
+  /** Priority of the task the next lease of `queue` would hand out, if any. */
+  nextPriority(queue: string): number | undefined;
+  /** Resolves when work may be available in `queue`, after `ms`, or on abort. */
+  waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void>;
+
+  /** Whether the storage writes and takes new sends. */
+  health(): StoreHealth;
+  /** Sizes of what the storage holds, in bytes, by part (for /healthz). */
+  sizes(): Record<string, number>;
+  /** Calls `listener` whenever health changes. */
+  onHealthChange(listener: (h: StoreHealth) => void): void;
+  /**
+   * The highest sequence number handed out and the newest wall time stamp the data
+   * holds: what the clock watch compares the system clock with.
+   */
+  dataMarks(): { seq: number; newestMs: number | undefined };
+  /** Removes finished tasks and received SMS older than the policy (see housekeeping.ts). */
+  prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number }>;
+
+  /** Stops timers, flushes, and releases the storage. */
+  close(): Promise<void>;
+}
