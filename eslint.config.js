@@ -12,6 +12,10 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   { files: 'src/queue/**', forbid: ['modem', 'http', 'worker'], why: 'the queue never imports the modem, HTTP or the worker' },
   { files: 'src/modem/**', forbid: ['queue', 'http', 'worker'], why: 'the modem never imports the queue, HTTP or the worker' },
+  { files: 'src/events/**', forbid: ['modem', 'http', 'worker'], why: 'event delivery (webhooks) never imports the modem, HTTP or the worker' },
+  // The katar wire format, shared by http/ (the server) and worker/ (the remote client). `only`: the
+  // sole files of src/ it may import (from src/, without `.js`).
+  { files: 'src/protocol/**', forbid: [], only: ['errors', 'queue/task'], why: 'the wire protocol imports only errors.ts and the task model (src/queue/task.ts), never HTTP or the worker' },
 ];
 
 /** The only places that pick drivers: the core never imports a specific driver. */
@@ -46,6 +50,8 @@ function restrictionsFor(place) {
   for (const layer of LAYERS) {
     if (!within(place, layer.files)) continue;
     for (const folder of layer.forbid) patterns.push({ regex: into(folder), message: `${layer.why} (README, Architecture).` });
+    // The folder is flat: every import of the rest of src/ starts with exactly one `../`.
+    if (layer.only) patterns.push({ regex: `^\\.\\./(?!(${layer.only.join('|')})\\.js$)`, message: `${layer.why} (README, Architecture).` });
   }
   if (!COMPOSITION.some((c) => within(place, c))) {
     patterns.push({ regex: into('drivers'), message: `only ${COMPOSITION.join(' and ')} import drivers/.` });

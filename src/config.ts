@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { KatarError } from './errors.js';
 import { GATEWAY_ID_PATTERN } from './gateway/gateway-id.js';
+import { EVENT_TYPES, isEventType, type EventType } from './queue/gateway-event.js';
 import type { QueueSettings } from './queue/settings.js';
 
 /** Roles a bearer token can have. */
@@ -30,6 +31,24 @@ export interface ModemConfig {
   statusReports: boolean;
   /** Seconds the simulated modem takes per AT+CMGS (path `sim` only). */
   simSendLatencyMs: number;
+}
+
+/** One webhook subscription: signed POSTs of the events of `events` to `url` (src/events/). */
+export interface WebhookConfig {
+  /** Name in logs, the admin API and the durable progress; 1-40 of a-z 0-9 - _. */
+  name: string;
+  /** http: or https: URL the events are POSTed to. */
+  url: string;
+  /** The event types sent, at least one. */
+  events: EventType[];
+  /** HMAC-SHA256 key of `X-Katar-Signature`; never logged or shown. */
+  secret: string;
+  /** One POST must have been answered within this time (ms). */
+  timeoutMs: number;
+  /** Attempts of one event before it becomes a dead letter... */
+  maxAttempts: number;
+  /** ...or this long (ms) after its first attempt, whichever comes first. */
+  maxAgeMs: number;
 }
 
 /** The whole configuration, validated once at start and passed down. */
@@ -67,6 +86,9 @@ export interface Config {
    */
   queues: Record<string, QueueSettings>;
   modems: ModemConfig[];
+  webhooks: WebhookConfig[];
+  /** Retention of the event log: events older than `retentionDays` go, and the oldest beyond `maxEvents`. */
+  events: { retentionDays: number; maxEvents: number };
 }
 
 const QUEUE_DEFAULTS: QueueSettings = {
@@ -184,10 +206,59 @@ function readModem(value: unknown, path: string, index: number, queues: string[]
   return m;
 }
 
+const WEBHOOK_NAME = /^[a-z0-9_-]{1,40}$/;
+
+function readWebhook(value: unknown, path: string): WebhookConfig {
+  const r = Reader.of(value, path);
+  r.allow('name', 'url', 'events', 'secret', 'timeoutMs', 'maxAttempts', 'maxAgeMs');
+  const name = r.str('name', undefined, WEBHOOK_NAME, 'must be 1-40 of a-z 0-9 - _') ?? fail(r.key('name'), 'is required');
+  // The URL and the secret are never echoed: a query string may carry a token.
+  const url = r.str('url', undefined, undefined, 'must be an http: or https: URL') ?? fail(r.key('url'), 'is required');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    fail(r.key('url'), 'must be an http: or https: URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail(r.key('url'), 'must be an http: or https: URL');
+  if (parsed.username || parsed.password) fail(r.key('url'), 'must not carry a user name or password (receivers authenticate deliveries by their signature)');
+  const events = r.obj.events;
+  if (events === undefined) fail(r.key('events'), 'is required');
+  if (!Array.isArray(events) || events.length === 0) fail(r.key('events'), `must be a non-empty array of event types (${EVENT_TYPES.join(', ')})`);
+  for (const [i, t] of events.entries()) {
+    if (typeof t !== 'string' || !isEventType(t)) fail(`${r.key('events')}[${i}]`, `must be one of ${EVENT_TYPES.join(', ')}`);
+  }
+  const secret = r.obj.secret;
+  if (secret === undefined) fail(r.key('secret'), 'is required');
+  if (typeof secret !== 'string' || secret.length < 16) fail(r.key('secret'), 'must be at least 16 characters (use e.g. `openssl rand -hex 32`)');
+  if (secret.length > 1024) fail(r.key('secret'), 'must be at most 1024 characters');
+  return {
+    name,
+    url,
+    events: [...new Set(events as EventType[])],
+    secret,
+    timeoutMs: r.int('timeoutMs', 10_000, 100, 120_000),
+    maxAttempts: r.int('maxAttempts', 12, 1, 1000),
+    maxAgeMs: r.int('maxAgeMs', 86_400_000, 1000, 7 * 86_400_000),
+  };
+}
+
+function readWebhooks(raw: unknown): WebhookConfig[] {
+  const list = raw ?? [];
+  if (!Array.isArray(list)) fail('webhooks', 'must be an array of {name, url, events, secret}');
+  const webhooks = list.map((w, i) => readWebhook(w, `webhooks[${i}]`));
+  const names = new Set<string>();
+  for (const [i, w] of webhooks.entries()) {
+    if (names.has(w.name)) fail(`webhooks[${i}].name`, `repeats "${w.name}"`);
+    names.add(w.name);
+  }
+  return webhooks;
+}
+
 /** Validates a parsed config object and fills in defaults. Throws CONFIG_INVALID naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = Reader.of(raw ?? {}, '');
-  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', '$schema');
+  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', 'webhooks', 'events', '$schema');
   const queuesRaw = r.obj.queues ?? { sms: {} };
   const qr = Reader.of(queuesRaw, 'queues');
   // JSON.parse keeps "__proto__" as an own key; assigning it into a plain {} would replace
@@ -222,6 +293,8 @@ export function parseConfig(raw: unknown): Config {
   ret.allow('historyDays', 'inboxDays', 'schedule');
   const st = r.sub('store');
   st.allow('reserveBytes');
+  const ev = r.sub('events');
+  ev.allow('retentionDays', 'maxEvents');
   const cfg: Config = {
     host: r.str('host', '127.0.0.1')!,
     port: r.int('port', 3000, 0, 65535),
@@ -242,6 +315,8 @@ export function parseConfig(raw: unknown): Config {
     store: { reserveBytes: st.int('reserveBytes', 16 * 1024 * 1024, 0, 1024 ** 4) },
     queues,
     modems,
+    webhooks: readWebhooks(r.obj.webhooks),
+    events: { retentionDays: ev.int('retentionDays', 7, 1, 3650), maxEvents: ev.int('maxEvents', 100_000, 100, 10_000_000) },
   };
   const gatewayId = r.str('gatewayId', undefined, GATEWAY_ID_PATTERN, 'must be 1-40 of a-z 0-9 -, starting with a letter or digit');
   if (gatewayId) cfg.gatewayId = gatewayId;

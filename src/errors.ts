@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
   | 'QUEUE_FULL'
+  | 'EVENTS_EXPIRED'
+  | 'WEBHOOK_NOT_FOUND'
   | 'SHUTTING_DOWN'
   // remote worker mode
   | 'SERVER_UNREACHABLE'

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { QueueEvents } from '../queue/events.js';
+import type { QueueEvents } from '../queue/queue-events.js';
 import type { SmsQueue } from '../queue/sms-queue.js';
 import type { GatewayParts } from './gateway-parts.js';
 import type { ModemHealth } from './modem-board.js';

@@ -2,26 +2,23 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
-import type { Config, Role } from '../config.js';
+import type { Config } from '../config.js';
 import type { GatewayParts } from '../gateway/gateway-parts.js';
 import { Authenticator, type Principal } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { registerJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
-import { installRequestGuards } from './request-guards.js';
+import { RequestGuards } from './request-guards.js';
+import { requireDeclaredAccess } from './route-access.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { producerRoutes } from './routes/producer.js';
 import { workerRoutes } from './routes/worker.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Who made the request; set by the access hook of routes that require a role (route-access.ts). */
     principal: Principal;
-  }
-  interface FastifyContextConfig {
-    /** Roles allowed on the route (admin always is). */
-    roles?: Role[];
-    /** No authentication at all (liveness, OpenAPI). */
-    public?: boolean;
   }
 }
 
@@ -40,6 +37,11 @@ export interface AppDeps {
 /**
  * Builds the fastify app without listening: the katar worker protocol, the producer
  * API, health, metrics and the OpenAPI document. Tests drive it with `inject()`.
+ *
+ * Each route group is a fastify plugin that declares its own access (route-access.ts) in
+ * its encapsulated context; what stays global here is what every request shares: the
+ * body parser, the 404 and error handlers, request metrics, and the counters of the
+ * rate limits (one RequestGuards, handed to every plugin).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { parts, config } = deps;
@@ -62,12 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Beyond maxConnections node closes a new connection at once: slow or idle clients
   // cannot take every file descriptor of the process.
   app.server.maxConnections = config.maxConnections;
-  const auth = new Authenticator(config.tokens);
+  const guards = new RequestGuards(new Authenticator(config.tokens), config.rateLimit, deps.clock);
   const metrics = new Metrics(parts);
 
   registerJsonBody(app);
   app.decorateRequest('principal', undefined as unknown as Principal);
-  installRequestGuards(app, auth, config.rateLimit, deps.clock);
+  requireDeclaredAccess(app);
   app.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -81,8 +83,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  workerRoutes(app, parts.queue);
-  producerRoutes(app, parts);
-  healthRoutes(app, parts, metrics);
+  // After swagger, so that its onRoute hook sees every route of the plugins.
+  await app.register(workerRoutes, { queue: parts.queue, guards });
+  await app.register(producerRoutes, { queue: parts.queue, intake: parts.intake, guards });
+  await app.register(healthRoutes, { queue: parts.queue, modems: parts.modems, guards });
+  await app.register(metricsRoutes, { metrics, guards });
   return app;
 }

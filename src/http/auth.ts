@@ -42,7 +42,7 @@ export class Authenticator {
   }
 
   /** Identifies the caller and checks that its role may use a route for `roles`. */
-  require(req: FastifyRequest, roles: Role[]): Principal {
+  require(req: FastifyRequest, roles: readonly Role[]): Principal {
     const p = this.identify(req);
     if (p.role !== 'anonymous' && p.role !== 'admin' && !roles.includes(p.role)) {
       throw new KatarError('FORBIDDEN', `a ${p.role} token cannot use this route (needs ${roles.join(' or ')})`);

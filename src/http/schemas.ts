@@ -1,4 +1,9 @@
-/** JSON schemas of the HTTP API: request validation, response serialisation, OpenAPI. */
+/**
+ * JSON schemas of the HTTP API: request validation, response serialisation, OpenAPI. The
+ * worker protocol's bodies are defined with its types in src/protocol/katar-wire.ts.
+ */
+import { SEND_LIMITS } from '../gateway/send-intake.js';
+import { TASK_STATUSES } from '../queue/task.js';
 
 export const errorSchema = {
   type: 'object',
@@ -40,7 +45,7 @@ export const taskSchema = {
   properties: {
     _id: { type: 'string' },
     queue: { type: 'string' },
-    status: { type: 'string', enum: ['paused', 'queued', 'in progress', 'done', 'failed', 'cancelled'] },
+    status: { type: 'string', enum: [...TASK_STATUSES] },
     data: { type: 'object', properties: { to: { type: 'string' }, msg: { type: 'string' } } },
     priority: { type: 'integer' },
     parts: { type: 'integer' },
@@ -104,13 +109,19 @@ export const inboxEntrySchema = {
   },
 } as const;
 
+const { priority: P, idempotencyKey: K } = SEND_LIMITS;
+
+/**
+ * The fields of one message. Ranges that send-intake.ts checks (SEND_LIMITS) are only
+ * described here, not checked twice: the intake's message is the one a producer sees.
+ */
 const sendFields = {
   to: { type: 'string', maxLength: 64, description: 'E.164 (+61404123456), or national with defaultRegion' },
   msg: { type: 'string', maxLength: 10_000 },
-  priority: { type: 'integer', minimum: -1000, maximum: 1000, description: 'HIGH 10, NORMAL 0 (default), LOW -10' },
+  priority: { type: 'integer', description: `${P.min} to ${P.max}: HIGH 10, NORMAL 0 (default), LOW -10` },
   sendAt: { type: 'string', maxLength: 40, description: 'ISO 8601: not sent before' },
   validUntil: { type: 'string', maxLength: 40, description: 'ISO 8601: never sent after; then failed (expired)' },
-  idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'the same key returns the first task, never a second SMS' },
+  idempotencyKey: { type: 'string', description: `${K.minLength} to ${K.maxLength} characters; the same key returns the first task, never a second SMS` },
 } as const;
 
 export const sendBody = {
@@ -125,57 +136,4 @@ export const sendBody = {
       items: { type: 'object', additionalProperties: false, properties: sendFields, required: ['to', 'msg'] },
     },
   },
-} as const;
-
-export const pollBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    tasks: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          _id: { type: 'string', minLength: 1, maxLength: 64 },
-          status: { type: 'string', enum: ['done', 'failed'] },
-          error: { type: 'string', maxLength: 2000 },
-          final: { type: 'boolean', description: 'extension: a failure not to retry (e.g. the outcome is unknown and a resend could duplicate the SMS)' },
-        },
-        required: ['_id', 'status'],
-      },
-    },
-    max: { type: 'integer', minimum: 0, maximum: 100, description: 'tasks wanted (default 1; extension: 0 reports without taking a task)' },
-    waitMs: { type: 'integer', minimum: 0, maximum: 120000, description: 'extension (long-poll): hold the answer until a task is ready or this many ms pass' },
-  },
-} as const;
-
-export const pollReply = {
-  type: 'object',
-  properties: {
-    tasks: {
-      type: 'array',
-      items: { type: 'object', properties: { _id: { type: 'string' }, data: { type: 'object', properties: { to: { type: 'string' }, msg: { type: 'string' } } } } },
-    },
-  },
-} as const;
-
-export const receiveBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    sms: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        from: { type: 'string', minLength: 1, maxLength: 64 },
-        msg: { type: 'string', maxLength: 40_000 },
-        id: { type: 'string', minLength: 1, maxLength: 200, description: 'worker-side id: a repeat is stored once' },
-        receivedAt: { type: 'string', maxLength: 40 },
-      },
-      required: ['from', 'msg'],
-    },
-  },
-  required: ['sms'],
 } as const;

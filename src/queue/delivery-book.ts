@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../clock.js';
+import { SerialChain } from '../serial-chain.js';
 import { DeliveryIndex, type SentPart } from './delivery-index.js';
 import { readSentParts } from './delivery-restore.js';
 import { foldDelivery, hasPartList, readReportStatus, type ReportVerdict } from './delivery-status.js';
@@ -73,7 +74,7 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   readonly #counts = new Map<string, ReportCounts>();
   #loaded: Promise<void> | undefined;
   /** Read-modify-write of one task at a time (a history read sits between them). */
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #serial = new SerialChain();
 
   constructor(store: FileStore, emitDelivery: (t: Task) => void, o: DeliveryBookOptions = {}) {
     super();
@@ -189,7 +190,7 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     this.#store.assertWritable();
     const verdict = readReportStatus(r.status);
     this.#count(part.queue, verdict.status);
-    const changed = await this.#serial(() => this.#record(part, r, verdict));
+    const changed = await this.#serial.run(() => this.#record(part, r, verdict));
     if (!changed) return;
     await this.#store.commit();
     if (changed.from !== changed.task.delivery?.status) this.#emitDelivery(changed.task);
@@ -218,12 +219,6 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
       this.#store.putLive(next);
     } else this.#store.finish(next);
     return next;
-  }
-
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(fn, fn);
-    this.#chain = run.catch(() => undefined);
-    return run;
   }
 
   async #readFinished(id: string): Promise<Task | undefined> {

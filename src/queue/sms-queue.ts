@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { ClockJump } from './clock-watch.js';
 import type { PartSentIn, ReportCounts, DeliveryBookEvents, StatusReportIn } from './delivery-book.js';
-import type { QueueEvents } from './events.js';
+import type { QueueEvents } from './queue-events.js';
+import type { EventPage, EventType, GatewayEvent } from './gateway-event.js';
 import type { IncomingSms, NewTask, TaskReport } from './queue-types.js';
 import type { QueueSettings } from './settings.js';
 import type { InboxEntry, Task, TaskStatus } from './task.js';
@@ -43,6 +44,10 @@ export interface InboxListing {
 export interface RetentionPolicy {
   historyDays: number;
   inboxDays: number;
+  /** Events older than this many days are removed (default 7)... */
+  eventDays?: number;
+  /** ...and beyond this many, the oldest (default 100,000). The newest event is always kept. */
+  maxEvents?: number;
 }
 
 /**
@@ -62,6 +67,50 @@ export interface DeliveryLedger extends Pick<EventEmitter<DeliveryBookEvents>, '
   report(queue: string, report: StatusReportIn): Promise<'matched' | 'held'>;
   /** Reports matched, by outcome, and reports that matched nothing. */
   counts(queue: string): ReportCounts;
+}
+
+/**
+ * The event log (docs/EVENTS.md): every change an application cares about, appended in
+ * the same durable write as the change. Ids increase strictly and are never reused.
+ * Retention removes the oldest; the newest event is always kept, so the next id is known.
+ */
+export interface EventLog extends Pick<EventEmitter<{ event: [event: GatewayEvent] }>, 'on' | 'off' | 'once'> {
+  /**
+   * Events after `after` (an event id; 0 for the start), oldest first, at most `limit`,
+   * optionally only of `types`. EVENTS_EXPIRED (410) when events after `after` were
+   * already removed by retention (its details carry `oldest`, the oldest id kept).
+   */
+  read(after: number, opts: { types?: readonly EventType[]; limit: number }): Promise<EventPage>;
+  /** Appends an event that is no queue change (`modem.state`); resolves once it is durable. */
+  append(type: EventType, data: Record<string, unknown>, queue?: string): Promise<GatewayEvent>;
+  /** The oldest id kept (undefined while the log is empty) and the newest id (0 before the first). */
+  bounds(): { oldest: number | undefined; newest: number };
+}
+
+/** A webhook delivery that ran out of attempts or time: kept, counted, re-deliverable. */
+export interface DeadLetter {
+  event: GatewayEvent;
+  attempts: number;
+  /** The last failure: HTTP status, timeout or connection error. */
+  reason: string;
+  /** When it was given up (ISO 8601). */
+  at: string;
+}
+
+/**
+ * Where each webhook subscription stands, durably: the last event it has taken care of
+ * (delivered or dead-lettered) and its dead letters. After a crash the subscription
+ * resumes after `cursor`; an event in flight is sent again (at-least-once).
+ */
+export interface SubscriptionProgress {
+  /** The cursor and dead letters of `name` (cursor undefined for a new subscription). */
+  load(name: string): Promise<{ cursor: number | undefined; deadLetters: DeadLetter[] }>;
+  /** Records that `name` is done with every event up to `cursor`. */
+  saveCursor(name: string, cursor: number): Promise<void>;
+  /** Keeps a dead letter of `name` (the oldest are dropped past the limit, and counted). */
+  addDeadLetter(name: string, letter: DeadLetter): Promise<void>;
+  /** Removes and returns the dead letters of `name` with these event ids (all when omitted), for redelivery. */
+  takeDeadLetters(name: string, ids?: readonly number[]): Promise<DeadLetter[]>;
 }
 
 /**
@@ -108,7 +157,7 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
   markSubmitting(queue: string, worker: string, id: string): Promise<void>;
   /** Gives a held task back untried (nothing reached the modem). */
   release(queue: string, worker: string, id: string, why: string): Promise<void>;
-  /** Cancels a queued or paused task (TASK_NOT_CANCELLABLE otherwise). */
+  /** Cancels a queued or paused task (TASK_CONFLICT otherwise; pause and resume likewise). */
   cancel(queue: string, id: string): Promise<Task>;
   pause(queue: string, id: string): Promise<Task>;
   resume(queue: string, id: string): Promise<Task>;
@@ -144,7 +193,7 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
    * holds: what the clock watch compares the system clock with.
    */
   dataMarks(): { seq: number; newestMs: number | undefined };
-  /** Removes finished tasks and received SMS older than the policy (see housekeeping.ts). */
+  /** Removes finished tasks, received SMS and events older than the policy (see housekeeping.ts). */
   prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number }>;
 
   /** Stops timers, flushes, and releases the storage. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { SerialChain } from '../serial-chain.js';
 import { ConcatAssembler, decodePdu, type AssembledMessage, type DecodedDeliver, type DecodedStatusReport } from '../modem/pdu/index.js';
 import type { ModemSessionApi, StoredPdu } from '../modem/session/types.js';
 import { modemKey } from './modem-key.js';
@@ -36,7 +37,8 @@ export class ReceivePipeline {
   readonly #held = new Set<string>();
   /** Extra slots holding duplicate copies of a part, deleted with their message. */
   readonly #extraSlots = new Map<string, Array<{ storage: string; index: number }>>();
-  #chain: Promise<void> = Promise.resolve();
+  /** Modem dialogues one at a time: a read, a store and a delete never interleave. */
+  readonly #chain = new SerialChain();
   #timer: NodeJS.Timeout | undefined;
   readonly #unsubscribe: Array<() => void> = [];
 
@@ -65,11 +67,11 @@ export class ReceivePipeline {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     for (const u of this.#unsubscribe.splice(0)) u();
-    await this.#chain;
+    await this.#chain.idle();
   }
 
   #enqueue(job: () => Promise<void>): void {
-    this.#chain = this.#chain.then(job).catch((err: unknown) => {
+    void this.#chain.run(job).catch((err: unknown) => {
       if (isKatarError(err, 'MODEM_CLOSED', 'MODEM_TIMEOUT', 'MODEM_BUSY', 'NOT_REGISTERED')) this.#o.logger.info({ code: err.code }, 'receiving paused until the modem is back; the next listing catches up');
       else this.#o.logger.error({ err }, 'receiving failed; the next listing retries');
     });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayParts } from '../../gateway/gateway-parts.js';
-import type { Metrics } from '../metrics.js';
+import type { RequestGuards } from '../request-guards.js';
+import { declareAccess, publicRoutes } from '../route-access.js';
 import { notReadyReasons } from '../store-health.js';
 
 const storeSchema = {
@@ -18,14 +19,17 @@ const storeSchema = {
   },
 } as const;
 
-/** Liveness, readiness and queue depth, Prometheus metrics, and the OpenAPI document. */
-export function healthRoutes(app: FastifyInstance, { queue, modems }: Pick<GatewayParts, 'queue' | 'modems'>, metrics: Metrics): void {
+/** What the health plugin needs. */
+export type HealthRoutesOptions = Pick<GatewayParts, 'queue' | 'modems'> & { guards: RequestGuards };
+
+/** Liveness, readiness and queue depth, and the OpenAPI document: a fastify plugin open to anyone, without a token. */
+export async function healthRoutes(app: FastifyInstance, { queue, modems, guards }: HealthRoutesOptions): Promise<void> {
+  declareAccess(app, guards, publicRoutes());
   const started = Date.now();
 
   app.get(
     '/healthz',
     {
-      config: { public: true },
       schema: {
         tags: ['health'],
         summary: 'Liveness (always 200 while the process answers; status "degraded" when the store cannot write), queue depth, modem state',
@@ -61,7 +65,6 @@ export function healthRoutes(app: FastifyInstance, { queue, modems }: Pick<Gatew
   app.get(
     '/readyz',
     {
-      config: { public: true },
       schema: {
         tags: ['health'],
         summary: 'Readiness: 200 when new sends are taken; 503 with the reasons while the store cannot write or keeps its free-space reserve',
@@ -79,9 +82,5 @@ export function healthRoutes(app: FastifyInstance, { queue, modems }: Pick<Gatew
     },
   );
 
-  app.get('/metrics', { config: { roles: ['admin'] }, schema: { tags: ['health'], summary: 'Prometheus metrics (text format)' } }, async (_req, reply) => {
-    return reply.type('text/plain; version=0.0.4').send(metrics.render());
-  });
-
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

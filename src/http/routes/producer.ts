@@ -3,6 +3,8 @@ import { KatarError } from '../../errors.js';
 import type { GatewayParts } from '../../gateway/gateway-parts.js';
 import type { SendRequest } from '../../gateway/send-intake.js';
 import type { TaskStatus } from '../../queue/task.js';
+import type { RequestGuards } from '../request-guards.js';
+import { declareAccess, requireRoles } from '../route-access.js';
 import { errorSchema, inboxEntrySchema, queueParams, sendBody, taskParams, taskSchema } from '../schemas.js';
 import { sendTask, sendTasks } from '../task-json.js';
 
@@ -11,18 +13,23 @@ type SendBody = SendRequest & { messages?: SendRequest[] };
 /** One task, or `{messages: [...]}` for a batch (the batch form first: it is the one with a required key). */
 const sendReply = { anyOf: [{ type: 'object', properties: { messages: { type: 'array', items: taskSchema } }, required: ['messages'] }, taskSchema] };
 
+/** What the producer API plugin needs. */
+export type ProducerRoutesOptions = Pick<GatewayParts, 'queue' | 'intake'> & { guards: RequestGuards };
+
 /**
- * The producer API for LAN producers: send, follow tasks, cancel, read the inbox. Every
- * route is rate-limited (see request-guards.ts): sends per message, the others per request.
+ * The producer API for LAN producers, a fastify plugin for producer tokens: send, follow
+ * tasks, cancel, read the inbox. Every route draws on a budget (request-guards.ts):
+ * sends per message, the others per request.
  */
-export function producerRoutes(app: FastifyInstance, { queue: q, intake }: Pick<GatewayParts, 'queue' | 'intake'>): void {
-  const sending = { roles: ['producer' as const], limit: 'send' as const };
-  const reading = { roles: ['producer' as const], limit: 'read' as const };
+export async function producerRoutes(app: FastifyInstance, { queue: q, intake, guards }: ProducerRoutesOptions): Promise<void> {
+  declareAccess(app, guards, requireRoles(['producer']));
+  const sending = guards.budget('send');
+  const reading = guards.budget('read');
 
   app.post<{ Params: { queue: string }; Body: SendBody }>(
     '/v1/queue/:queue/send',
     {
-      config: sending,
+      preHandler: sending,
       schema: {
         tags: ['producer'],
         summary: 'Queue one SMS ({to, msg, ...}) or several ({messages: [...]}); 201 once on disk, 200 for a repeated idempotencyKey',
@@ -57,14 +64,14 @@ export function producerRoutes(app: FastifyInstance, { queue: q, intake }: Pick<
 
   app.get<{ Params: { queue: string; id: string } }>(
     '/v1/queue/:queue/tasks/:id',
-    { config: reading, schema: { tags: ['producer'], summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 429: errorSchema } } },
+    { preHandler: reading, schema: { tags: ['producer'], summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 429: errorSchema } } },
     async (req) => q.get(req.params.queue, req.params.id),
   );
 
   app.get<{ Params: { queue: string }; Querystring: { status?: TaskStatus; limit?: string; cursor?: string } }>(
     '/v1/queue/:queue/tasks',
     {
-      config: reading,
+      preHandler: reading,
       schema: {
         tags: ['producer'],
         summary: 'Tasks, oldest first, a page at a time (pass `next` back as `cursor`)',
@@ -91,14 +98,14 @@ export function producerRoutes(app: FastifyInstance, { queue: q, intake }: Pick<
 
   app.delete<{ Params: { queue: string; id: string } }>(
     '/v1/queue/:queue/tasks/:id',
-    { config: reading, schema: { tags: ['producer'], summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema } } },
+    { preHandler: reading, schema: { tags: ['producer'], summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema } } },
     async (req) => q.cancel(req.params.queue, req.params.id),
   );
 
   app.get<{ Params: { queue: string }; Querystring: { since?: string; limit?: string } }>(
     '/v1/queue/:queue/inbox',
     {
-      config: reading,
+      preHandler: reading,
       schema: {
         tags: ['producer'],
         summary: 'Received SMS, oldest first; `since` is the `next` of the previous page or an ISO date-time',

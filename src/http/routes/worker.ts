@@ -1,19 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KatarError } from '../../errors.js';
-import type { SmsQueue } from '../../queue/sms-queue.js';
 import { parseIsoInstant } from '../../gateway/iso-instant.js';
+import { configurationReply, pollBody, pollReply, receiveBody, reportedOutcome, toWireTask, WORKER_HEADER, WORKER_NAME, type PollRequest, type QueueConfiguration, type ReceiveRequest } from '../../protocol/katar-wire.js';
 import type { TaskReport } from '../../queue/queue-types.js';
+import type { SmsQueue } from '../../queue/sms-queue.js';
 import type { Principal } from '../auth.js';
-import { errorSchema, pollBody, pollReply, queueParams, receiveBody } from '../schemas.js';
+import type { RequestGuards } from '../request-guards.js';
+import { declareAccess, requireRoles } from '../route-access.js';
+import { errorSchema, queueParams } from '../schemas.js';
 
-interface PollBody {
-  tasks?: Array<{ _id: string; status: 'done' | 'failed'; error?: string; final?: boolean }>;
-  max?: number;
-  waitMs?: number;
-}
-
-interface ReceiveBody {
-  sms: { from: string; msg: string; id?: string; receivedAt?: string };
+/** What the worker protocol plugin needs. */
+export interface WorkerRoutesOptions {
+  queue: SmsQueue;
+  guards: RequestGuards;
 }
 
 /**
@@ -21,32 +20,47 @@ interface ReceiveBody {
  * that several workers sharing a token stay apart; without tokens, the peer address.
  */
 export function workerId(req: FastifyRequest, who: Principal): string {
-  const h = req.headers['x-katar-worker'];
-  const sub = typeof h === 'string' && /^[\w.:-]{1,64}$/.test(h) ? `/${h}` : '';
+  const h = req.headers[WORKER_HEADER];
+  const sub = typeof h === 'string' && WORKER_NAME.test(h) ? `/${h}` : '';
   return who.role === 'anonymous' ? `http:${req.ip}${sub}` : `token:${who.name}${sub}`;
 }
 
-/** The katar HTTP worker protocol, wire-compatible with katar-worker-http. */
-export function workerRoutes(app: FastifyInstance, q: SmsQueue): void {
+/**
+ * The katar HTTP worker protocol (wire shapes in src/protocol/katar-wire.ts), a fastify
+ * plugin. Producers may read a queue's configuration too; polling and handing over
+ * received SMS are for worker tokens only.
+ */
+export async function workerRoutes(app: FastifyInstance, { queue, guards }: WorkerRoutesOptions): Promise<void> {
+  await app.register(async (readers) => {
+    declareAccess(readers, guards, requireRoles(['worker', 'producer']));
+    configurationRoute(readers, queue);
+  });
+  await app.register(async (workers) => {
+    declareAccess(workers, guards, requireRoles(['worker']));
+    pollRoute(workers, queue);
+    receiveRoute(workers, queue);
+  });
+}
 
+function configurationRoute(app: FastifyInstance, q: SmsQueue): void {
   app.get<{ Params: { queue: string } }>(
     '/v1/queue/:queue',
     {
-      config: { roles: ['worker', 'producer'] },
       schema: {
         tags: ['worker'],
         summary: 'Queue configuration for workers (poll interval in ms)',
         params: queueParams,
-        response: { 200: { type: 'object', properties: { configuration: { type: 'object', properties: { interval: { type: 'integer' } } } } }, 404: errorSchema },
+        response: { 200: configurationReply, 404: errorSchema },
       },
     },
-    async (req) => ({ configuration: { interval: q.settings(req.params.queue).pollingIntervalMs } }),
+    async (req): Promise<QueueConfiguration> => ({ configuration: { interval: q.settings(req.params.queue).pollingIntervalMs } }),
   );
+}
 
-  app.post<{ Params: { queue: string }; Body: PollBody }>(
+function pollRoute(app: FastifyInstance, q: SmsQueue): void {
+  app.post<{ Params: { queue: string }; Body: PollRequest }>(
     '/v1/queue/:queue',
     {
-      config: { roles: ['worker'] },
       schema: {
         tags: ['worker'],
         summary: 'Report results (optional) and take the next task(s); 204 when none is ready',
@@ -59,8 +73,7 @@ export function workerRoutes(app: FastifyInstance, q: SmsQueue): void {
       const { queue } = req.params;
       const worker = workerId(req, req.principal);
       const reports = req.body?.tasks ?? [];
-      // `final`: a failure the worker knows must not be retried (outcome unknown).
-      const asReports = reports.map((r): TaskReport => ({ _id: r._id, status: r.status === 'failed' && r.final ? 'unknown' : r.status, ...(r.error !== undefined && { error: r.error }) }));
+      const asReports = reports.map((r): TaskReport => ({ _id: r._id, status: reportedOutcome(r), ...(r.error !== undefined && { error: r.error }) }));
       const max = req.body?.max ?? 1;
       // Reports and the next hand-out share one durable write.
       let tasks = await q.reportAndLease(queue, worker, asReports, max);
@@ -83,14 +96,15 @@ export function workerRoutes(app: FastifyInstance, q: SmsQueue): void {
         }
       }
       if (tasks.length === 0) return reply.status(204).send();
-      return { tasks: tasks.map((t) => ({ _id: t._id, data: { to: t.data.to, msg: t.data.msg } })) };
+      return { tasks: tasks.map(toWireTask) };
     },
   );
+}
 
-  app.post<{ Params: { queue: string }; Body: ReceiveBody }>(
+function receiveRoute(app: FastifyInstance, q: SmsQueue): void {
+  app.post<{ Params: { queue: string }; Body: ReceiveRequest }>(
     '/v1/queue/:queue/receive',
     {
-      config: { roles: ['worker'] },
       schema: {
         tags: ['worker'],
         summary: 'Hand over a received SMS; stored in the inbox and emitted as `sms`',

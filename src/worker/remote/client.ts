@@ -1,21 +1,11 @@
 import { KatarError } from '../../errors.js';
+import { DEFAULT_INTERVAL_MS, toWireTask, WORKER_HEADER, type PollReply, type PollRequest, type QueueConfiguration, type ReceiveRequest, type WireReport, type WireSms as ReceivedSms } from '../../protocol/katar-wire.js';
 import type { LeasedTask } from '../work-source.js';
 
-/** A report as the katar protocol carries it (`final` is our extension). */
-export interface WireReport {
-  _id: string;
-  status: 'done' | 'failed';
-  error?: string;
-  final?: boolean;
-}
+export type { WireReport };
 
-/** A received SMS as posted to `/receive` (`id` and `receivedAt` are extensions). */
-export interface WireSms {
-  from: string;
-  msg: string;
-  id: string;
-  receivedAt: string;
-}
+/** A received SMS as this client posts it: always with its id and reception time, so a repeat is stored once. */
+export type WireSms = Required<ReceivedSms>;
 
 /** Options of the client. */
 export interface KatarClientOptions {
@@ -44,26 +34,29 @@ export class KatarClient {
 
   /** `GET /v1/queue/:queue`: the poll interval the server asks for. */
   async interval(): Promise<number> {
-    const body = (await this.#request('GET', this.#base)) as { configuration?: { interval?: number } } | undefined;
-    return body?.configuration?.interval ?? 30_000;
+    // Read defensively: an older server may leave the interval out.
+    const body = (await this.#request('GET', this.#base)) as Partial<QueueConfiguration> | undefined;
+    return body?.configuration?.interval ?? DEFAULT_INTERVAL_MS;
   }
 
   /** Reports (optional) and takes up to `max` tasks; `waitMs` long-polls. */
   async poll(opts: { max: number; waitMs?: number; tasks?: WireReport[] }): Promise<LeasedTask[]> {
-    const body: Record<string, unknown> = { max: opts.max };
+    const body: PollRequest = { max: opts.max };
     if (opts.waitMs) body.waitMs = opts.waitMs;
     if (opts.tasks?.length) body.tasks = opts.tasks;
-    const answer = (await this.#request('POST', this.#base, body, (opts.waitMs ?? 0) + (this.#o.timeoutMs ?? 15_000))) as { tasks?: Array<{ _id: string; data: { to: string; msg: string } }> } | undefined;
-    return (answer?.tasks ?? []).map((t) => ({ _id: t._id, data: { to: t.data.to, msg: t.data.msg }, priority: 0 }));
+    // 204 (no task) has no body.
+    const answer = (await this.#request('POST', this.#base, body, (opts.waitMs ?? 0) + (this.#o.timeoutMs ?? 15_000))) as PollReply | undefined;
+    return (answer?.tasks ?? []).map((t) => ({ ...toWireTask(t), priority: 0 }));
   }
 
   /** `POST /v1/queue/:queue/receive`. */
   async receive(sms: WireSms): Promise<void> {
-    await this.#request('POST', `${this.#base}/receive`, { sms });
+    const body: ReceiveRequest = { sms };
+    await this.#request('POST', `${this.#base}/receive`, body);
   }
 
   async #request(method: string, url: string, body?: unknown, timeoutMs = this.#o.timeoutMs ?? 15_000): Promise<unknown> {
-    const headers: Record<string, string> = { 'x-katar-worker': this.#o.workerName };
+    const headers: Record<string, string> = { [WORKER_HEADER]: this.#o.workerName };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#o.token) headers.authorization = `Bearer ${this.#o.token}`;
     let res: Response;

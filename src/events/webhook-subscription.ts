@@ -1,0 +1,340 @@
+import type { WebhookConfig } from '../config.js';
+import { isKatarError, KatarError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { EventPage, EventType, GatewayEvent } from '../queue/gateway-event.js';
+import type { DeadLetter, EventLog, SubscriptionProgress } from '../queue/sms-queue.js';
+import { Alarm } from './alarm.js';
+import { CursorSaver } from './cursor-saver.js';
+import { retryDelayMs } from './delivery-backoff.js';
+import { postOnce, type PostOutcome } from './webhook-post.js';
+import { signedRequest, type OutgoingEvent } from './webhook-signature.js';
+import { shownUrl, type WebhookState, type WebhookTestResult } from './webhook-state.js';
+
+/** Events read from the log at a time: the most a subscription holds, whatever its backlog. */
+export const BATCH_SIZE = 100;
+
+/** The clocks and waits of a subscription; tests shorten them. */
+export interface DeliveryTiming {
+  /** The wait before retry `attempt` (1 after the first failure). */
+  retryDelayMs: (attempt: number) => number;
+  /** The cursor is saved at most this often (and at stop). */
+  saveEveryMs: number;
+  /** An idle subscription reads the log this often even without an 'event' (in case one was missed). */
+  safetyPollMs: number;
+  /** Wall clock (ms): timestamps, and the age of an event's first attempt. */
+  now: () => number;
+}
+
+export const DEFAULT_TIMING: DeliveryTiming = { retryDelayMs, saveEveryMs: 200, safetyPollMs: 30_000, now: Date.now };
+
+/** What a subscription is given besides its config. */
+export interface SubscriptionDeps {
+  log: EventLog;
+  progress: SubscriptionProgress;
+  logger: Logger;
+  timing?: Partial<DeliveryTiming>;
+}
+
+type Outcome = 'delivered' | 'dead' | 'stopped';
+
+/**
+ * One webhook subscription's delivery loop: the events of its types, strictly in id
+ * order, one POST at a time, each retried with backoff until delivered or given up as a
+ * dead letter; then the next. Nothing it does waits on another subscription.
+ *
+ * - Start: it resumes after the durable cursor. A subscription never seen before starts
+ *   after the log's newest event at its first start (that cursor is saved at once): it
+ *   gets what happens from then on, not the whole past (which may be a week of events a
+ *   new receiver never asked for). The pull API serves the past.
+ * - Memory: the log is read BATCH_SIZE events at a time, the next page only once the
+ *   current one is done, so a dead endpoint with any backlog holds one page.
+ * - Durability: the cursor is saved in batches (CursorSaver), so after a crash the last
+ *   events may be delivered again: at-least-once, receivers dedupe by event id. The
+ *   attempts and age of the event in flight are not durable: they count afresh after a
+ *   restart.
+ * - Waiting: it sleeps until the log emits an event of its types (or a slow safety poll).
+ * - Redelivery: dead letters taken back are sent before any newer event, after the one in
+ *   flight, with the full retry policy again; they carry their old ids, so a receiver
+ *   sees ids out of order then. Asking for a redelivery also cuts the current backoff
+ *   short (the receiver is presumably fixed). Letters not yet re-sent at stop are put
+ *   back as dead letters; a crash before they are sent loses them.
+ * - Stop: requests in flight are aborted (and sent again after the restart), the cursor
+ *   is saved.
+ */
+export class WebhookSubscription {
+  readonly name: string;
+  readonly #cfg: WebhookConfig;
+  readonly #types: ReadonlySet<EventType>;
+  readonly #log: EventLog;
+  readonly #progress: SubscriptionProgress;
+  readonly #logger: Logger;
+  readonly #timing: DeliveryTiming;
+  readonly #newWork = new Alarm();
+  readonly #backoff = new Alarm();
+  readonly #abort = new AbortController();
+  readonly #redeliveries: DeadLetter[] = [];
+  /** Redeliveries and tests under way: stop waits for them. */
+  readonly #side = new Set<Promise<unknown>>();
+  #saver: CursorSaver | undefined;
+  #starting: Promise<void> | undefined;
+  #loop: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+  #cursor = 0;
+  #attempts = 0;
+  #deadLetters = 0;
+  #delivered = 0;
+  #failedAttempts = 0;
+  #expired = 0;
+  #lastSuccessAt: string | null = null;
+  #lastError: string | null = null;
+  #lastErrorAt: string | null = null;
+
+  constructor(config: WebhookConfig, deps: SubscriptionDeps) {
+    this.name = config.name;
+    this.#cfg = config;
+    this.#types = new Set(config.events);
+    this.#log = deps.log;
+    this.#progress = deps.progress;
+    this.#logger = deps.logger.child({ webhook: config.name });
+    this.#timing = { ...DEFAULT_TIMING, ...deps.timing };
+  }
+
+  /** Loads the durable progress and starts the loop; resolves once it runs. */
+  start(): Promise<void> {
+    this.#starting ??= this.#open();
+    return this.#starting;
+  }
+
+  /** An event was appended to the log: wakes the loop when it is of this subscription's types. */
+  wake(type: EventType): void {
+    if (this.#types.has(type)) this.#newWork.ring();
+  }
+
+  state(): WebhookState {
+    return {
+      name: this.name,
+      url: shownUrl(this.#cfg.url),
+      events: [...this.#cfg.events],
+      cursor: this.#cursor,
+      backlog: Math.max(0, this.#log.bounds().newest - this.#cursor),
+      redeliveries: this.#redeliveries.length,
+      attempts: this.#attempts,
+      deadLetters: this.#deadLetters,
+      delivered: this.#delivered,
+      failedAttempts: this.#failedAttempts,
+      expired: this.#expired,
+      lastSuccessAt: this.#lastSuccessAt,
+      lastError: this.#lastError,
+      lastErrorAt: this.#lastErrorAt,
+    };
+  }
+
+  /** Takes the dead letters with these event ids (all when omitted) back for delivery; resolves to how many. */
+  redeliver(ids?: readonly number[]): Promise<number> {
+    return this.#track(this.#takeBack(ids));
+  }
+
+  /** POSTs a synthetic `webhook.test` event (id 0) once, outside the order of real events. */
+  sendTest(): Promise<WebhookTestResult> {
+    return this.#track(this.#test());
+  }
+
+  /** Aborts requests in flight, ends the loop, puts back untried redeliveries, saves the cursor. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#close();
+    return this.#stopped;
+  }
+
+  get #stopping(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  async #open(): Promise<void> {
+    const { cursor, deadLetters } = await this.#progress.load(this.name);
+    this.#deadLetters = deadLetters.length;
+    if (cursor === undefined) {
+      this.#cursor = this.#log.bounds().newest;
+      await this.#progress.saveCursor(this.name, this.#cursor);
+      this.#logger.info({ cursor: this.#cursor }, 'new webhook subscription: starts after the newest event');
+    } else {
+      this.#cursor = cursor;
+    }
+    this.#saver = new CursorSaver((c) => this.#progress.saveCursor(this.name, c), this.#cursor, this.#timing.saveEveryMs, (err) => {
+      this.#logger.warn({ err }, 'webhook cursor not saved; trying again');
+    });
+    if (!this.#stopping) this.#loop = this.#run();
+  }
+
+  async #close(): Promise<void> {
+    this.#abort.abort();
+    this.#newWork.ring();
+    this.#backoff.ring();
+    await this.#starting?.catch(() => undefined);
+    await this.#loop;
+    await Promise.allSettled([...this.#side]);
+    await this.#putBack(this.#redeliveries.splice(0));
+    await this.#saver?.close();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      try {
+        await this.#step();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.#logger.warn({ err }, 'webhook delivery loop failed (event log unreadable?); trying again');
+        await this.#backoff.wait(this.#timing.retryDelayMs(failures));
+      }
+    }
+  }
+
+  /** One round: redeliveries, then one page of new events, or a wait for some. */
+  async #step(): Promise<void> {
+    if (!(await this.#sendRedeliveries())) return;
+    this.#newWork.clear();
+    const page = await this.#read();
+    if (!page) return;
+    for (const event of page.events) {
+      if (!(await this.#sendRedeliveries())) return;
+      if ((await this.#deliver(event)) === 'stopped') return;
+      this.#advance(event.id);
+    }
+    // `next` also passes events of other types the read looked at.
+    if (page.next > this.#cursor) this.#advance(page.next);
+    else if (page.events.length === 0) await this.#newWork.wait(this.#timing.safetyPollMs);
+  }
+
+  /** The next page after the cursor; undefined after skipping events retention removed. */
+  async #read(): Promise<EventPage | undefined> {
+    try {
+      return await this.#log.read(this.#cursor, { types: this.#cfg.events, limit: BATCH_SIZE });
+    } catch (err) {
+      if (!isKatarError(err, 'EVENTS_EXPIRED')) throw err;
+      const oldest = typeof err.details?.oldest === 'number' ? err.details.oldest : this.#log.bounds().oldest;
+      if (oldest === undefined || oldest - 1 <= this.#cursor) throw err;
+      this.#logger.warn({ cursor: this.#cursor, oldest }, 'webhook fell behind the event log retention: the removed events are skipped');
+      this.#expired += oldest - 1 - this.#cursor;
+      this.#advance(oldest - 1);
+      return undefined;
+    }
+  }
+
+  /** Sends the letters taken back, oldest first; false once stopping (the one in flight stays queued). */
+  async #sendRedeliveries(): Promise<boolean> {
+    for (let letter = this.#redeliveries[0]; letter && !this.#stopping; letter = this.#redeliveries[0]) {
+      if ((await this.#deliver(letter.event)) === 'stopped') return false;
+      this.#redeliveries.shift();
+    }
+    return !this.#stopping;
+  }
+
+  /** Attempts `event` until it is delivered or becomes a dead letter (or the subscription stops). */
+  async #deliver(event: GatewayEvent): Promise<Outcome> {
+    const first = this.#timing.now();
+    this.#backoff.clear();
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      this.#attempts = attempt;
+      const out = await this.#post(event);
+      if (out.ok) {
+        this.#attempts = 0;
+        this.#delivered++;
+        this.#lastSuccessAt = this.#iso();
+        return 'delivered';
+      }
+      if (this.#stopping) break;
+      const reason = out.reason ?? 'failed';
+      this.#failedAttempts++;
+      this.#lastError = reason;
+      this.#lastErrorAt = this.#iso();
+      this.#logger.info({ eventId: event.id, eventType: event.type, attempt, reason, ...(out.err ? { err: out.err } : {}) }, 'webhook delivery failed');
+      const age = this.#timing.now() - first;
+      if (attempt >= this.#cfg.maxAttempts || age >= this.#cfg.maxAgeMs) {
+        const buried = await this.#bury({ event, attempts: attempt, reason, at: this.#iso() });
+        this.#attempts = 0;
+        return buried ? 'dead' : 'stopped';
+      }
+      // The last wait ends when the age limit does, for one last attempt.
+      await this.#backoff.wait(Math.min(this.#timing.retryDelayMs(attempt), this.#cfg.maxAgeMs - age));
+    }
+    return 'stopped';
+  }
+
+  #post(event: OutgoingEvent): Promise<PostOutcome> {
+    return postOnce(this.#cfg.url, signedRequest(event, this.#cfg.secret, this.#timing.now()), this.#cfg.timeoutMs, this.#abort.signal);
+  }
+
+  /** Stores a dead letter, trying again while the store refuses; false when stopped first. */
+  async #bury(letter: DeadLetter): Promise<boolean> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.#progress.addDeadLetter(this.name, letter);
+        break;
+      } catch (err) {
+        this.#logger.warn({ err, eventId: letter.event.id }, 'dead letter not stored; trying again');
+        if (this.#stopping) return false;
+        await this.#backoff.wait(this.#timing.retryDelayMs(tries));
+        if (this.#stopping) return false;
+      }
+    }
+    this.#logger.warn({ eventId: letter.event.id, eventType: letter.event.type, attempts: letter.attempts, reason: letter.reason }, 'webhook event given up: kept as a dead letter');
+    await this.#recount(1);
+    return true;
+  }
+
+  async #takeBack(ids: readonly number[] | undefined): Promise<number> {
+    if (this.#stopping) throw new KatarError('SHUTTING_DOWN', 'the gateway is stopping');
+    const letters = await this.#progress.takeDeadLetters(this.name, ids);
+    letters.sort((a, b) => a.event.id - b.event.id);
+    this.#redeliveries.push(...letters);
+    await this.#recount(-letters.length);
+    if (letters.length > 0) this.#logger.info({ count: letters.length }, 'dead letters taken back for redelivery');
+    this.#newWork.ring();
+    this.#backoff.ring();
+    return letters.length;
+  }
+
+  async #test(): Promise<WebhookTestResult> {
+    if (this.#stopping) throw new KatarError('SHUTTING_DOWN', 'the gateway is stopping');
+    const out = await this.#post({ id: 0, type: 'webhook.test', time: this.#iso(), data: { webhook: this.name } });
+    if (!out.ok) this.#logger.info({ eventId: 0, eventType: 'webhook.test', reason: out.reason, ...(out.err ? { err: out.err } : {}) }, 'webhook test delivery failed');
+    return { ok: out.ok, ...(out.status !== undefined ? { status: out.status } : {}), ...(out.ok ? {} : { error: out.reason ?? 'failed' }), ms: out.ms };
+  }
+
+  async #putBack(letters: DeadLetter[]): Promise<void> {
+    for (const letter of letters) {
+      try {
+        await this.#progress.addDeadLetter(this.name, letter);
+      } catch (err) {
+        this.#logger.error({ err, eventId: letter.event.id }, 'dead letter taken back for redelivery could not be kept');
+      }
+    }
+    if (letters.length > 0) await this.#recount(letters.length);
+  }
+
+  /** The dead-letter count as the store has it (it drops the oldest past its limit); `delta` if it cannot say. */
+  async #recount(delta: number): Promise<void> {
+    try {
+      this.#deadLetters = (await this.#progress.load(this.name)).deadLetters.length;
+    } catch {
+      this.#deadLetters = Math.max(0, this.#deadLetters + delta);
+    }
+  }
+
+  #advance(cursor: number): void {
+    if (cursor <= this.#cursor) return;
+    this.#cursor = cursor;
+    this.#saver?.advance(cursor);
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#side.add(p);
+    void p.finally(() => this.#side.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  #iso(): string {
+    return new Date(this.#timing.now()).toISOString();
+  }
+}
