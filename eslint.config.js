@@ -10,8 +10,8 @@ import tseslint from 'typescript-eslint';
 
 /** Folders of src/ a layer must never reach; the worker is the only bridge. */
 const LAYERS = [
-  { files: 'src/queue/**', forbid: ['modem', 'http', 'worker'], why: 'the queue never imports the modem, HTTP or the worker' },
-  { files: 'src/modem/**', forbid: ['queue', 'http', 'worker'], why: 'the modem never imports the queue, HTTP or the worker' },
+  { files: 'src/queue/**', forbid: ['modem', 'http', 'worker', 'protocol'], why: 'the queue never imports the modem, HTTP, the worker or the wire protocol' },
+  { files: 'src/modem/**', forbid: ['queue', 'http', 'worker', 'protocol'], why: 'the modem never imports the queue, HTTP, the worker or the wire protocol' },
   { files: 'src/events/**', forbid: ['modem', 'http', 'worker'], why: 'event delivery (webhooks) never imports the modem, HTTP or the worker' },
   // The katar wire format, shared by http/ (the server) and worker/ (the remote client). `only`: the
   // sole files of src/ it may import (from src/, without `.js`).

@@ -1,5 +1,7 @@
 import { assertSafeListen, type Config } from './config.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
+import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
 import type { Logger } from './log.js';
@@ -55,6 +57,11 @@ export async function startGateway(config: Config, logger: Logger, components: C
       else storeLog.info({ freeBytes: h.freeBytes }, 'the store writes again: sends are accepted');
     });
     queue.on('error', (err) => logger.error({ err }, 'queue sweep failed'));
+    // One line per received SMS and per delivery outcome, whichever path brought it (the
+    // modem or a remote worker). Numbers and bodies stay out of the log: ids and lengths only.
+    const eventsLog = logger.child({ module: 'events' });
+    queue.on('sms', (e) => eventsLog.info({ queue: e.queue, id: e._id, source: e.source, length: e.msg.length, ...(e.incomplete && { incomplete: true }) }, 'SMS received'));
+    queue.on('delivery', (t) => eventsLog.info({ queue: t.queue, task: t._id, delivery: t.delivery?.status, ...(t.delivery?.reason && { reason: t.delivery.reason }) }, `delivery report: ${t.delivery?.status ?? 'unknown'}`));
     const clockLog = logger.child({ module: 'clock' });
     const watch = await ClockWatch.open(config.dataDir, { maxSeq: () => queue.dataMarks().seq, newestData: () => queue.dataMarks().newestMs });
     closers.push(() => watch.close());
@@ -66,16 +73,22 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const jobs: Job[] = [
       scheduleJob(config.retention.schedule, async () => {
         await watch.check();
-        const removed = await applyRetention(queue, config.retention, Date.now(), watch.lastJump);
+        const policy = { ...config.retention, eventDays: config.events.retentionDays, maxEvents: config.events.maxEvents };
+        const removed = await applyRetention(queue, policy, Date.now(), watch.lastJump);
         logger.info({ module: 'housekeeping', removed }, 'retention applied');
       }, (err) => logger.error({ err }, 'retention failed')),
     ];
     closers.push(async () => jobs.forEach((j) => j.stop()));
+    const detachModemStates = recordModemStates(parts.modems, queue.events, logger);
+    closers.push(async () => detachModemStates());
+    const webhooks = new WebhookDispatcher({ webhooks: config.webhooks, log: queue.events, progress: queue.subscriptions, logger });
+    await webhooks.start();
+    closers.push(() => webhooks.stop());
     for (const start of components) {
       const c = await start(parts, config, logger);
       closers.push(() => c.close());
     }
-    const app = await buildApp({ parts, config, logger });
+    const app = await buildApp({ parts, config, logger, webhooks });
     const address = await app.listen({ host: config.host, port: config.port });
     closers.push(() => app.close());
     const url = address.replace('[::1]', 'localhost');

@@ -1,17 +1,18 @@
 /**
- * A small client of a running katar-sms server for `send` and `status`: JSON over the
- * global fetch, the server's coded errors kept, and "nobody listens" told apart from a
- * refusal so that the commands can say which.
+ * A small client of a running katar-sms server for the commands that talk to one: JSON
+ * over the global fetch, the server's coded errors kept, and "nobody listens" told apart
+ * from a refusal so that the commands can say which.
  */
 import { UsageError } from './args.js';
 
-/** The server answered with an error body (`{error, code, message, field?}`). */
+/** The server answered with an error body (`{error, code, message, field?}`, and what else it said in `body`). */
 export class ApiRefusal extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
+    readonly body: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'ApiRefusal';
@@ -35,6 +36,21 @@ export interface ApiClientOptions {
   token?: string;
   /** Per-request deadline. Default 10 s. */
   timeoutMs?: number;
+  /** Ends a request early (Ctrl-C of a command that runs until stopped). */
+  signal?: AbortSignal;
+}
+
+/** The client options of a command from its --server and --token flags, else the environment. */
+export function clientOptions(flags: { server?: string | undefined; token?: string | undefined }, env: Readonly<Record<string, string | undefined>>): ApiClientOptions {
+  const token = flags.token ?? env.KATAR_TOKEN;
+  return { server: serverUrl(flags.server, env), ...(token && { token }) };
+}
+
+/** The request headers every call carries: what it accepts and the bearer token. */
+export function requestHeaders(opts: ApiClientOptions, accept = 'application/json'): Record<string, string> {
+  const headers: Record<string, string> = { accept };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  return headers;
 }
 
 /** Default server when neither --server nor KATAR_SERVER is given (serve's default listen). */
@@ -55,35 +71,48 @@ export function serverUrl(flag: string | undefined, env: Readonly<Record<string,
 
 /** Sends one request; resolves with the parsed JSON body of a 2xx answer. */
 export async function apiRequest<T>(opts: ApiClientOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers = requestHeaders(opts);
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const deadline = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
   let res: Response;
   try {
     res = await fetch(`${opts.server}${path}`, {
       method,
       headers,
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      signal: opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline,
     });
   } catch (err) {
     throw new ServerUnreachable(opts.server, networkReason(err));
   }
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (res.ok) return json as T;
-  const e = (json ?? {}) as { code?: unknown; message?: unknown; field?: unknown };
+  if (res.ok) return parseJson(text) as T;
+  throw refusalOf(res, text);
+}
+
+/** The refusal a non-2xx answer stands for, from its body (`text`). */
+export function refusalOf(res: Response, text: string): ApiRefusal {
+  const json = parseJson(text);
+  const e = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
   const message = typeof e.message === 'string' ? e.message : `HTTP ${res.status} ${res.statusText}`;
-  throw new ApiRefusal(res.status, typeof e.code === 'string' ? e.code : `HTTP_${res.status}`, message, typeof e.field === 'string' ? e.field : undefined);
+  return new ApiRefusal(res.status, typeof e.code === 'string' ? e.code : `HTTP_${res.status}`, message, typeof e.field === 'string' ? e.field : undefined, e);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether asking again later may succeed: the server is busy, restarting or not answering. */
+export function worthRetrying(err: unknown): boolean {
+  return err instanceof ServerUnreachable || (err instanceof ApiRefusal && (err.status === 429 || err.status >= 500));
 }
 
 /** undici wraps the socket error: `TypeError: fetch failed` with `cause.code` ECONNREFUSED etc. */
-function networkReason(err: unknown): string {
+export function networkReason(err: unknown): string {
   const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
   if (e?.name === 'TimeoutError') return 'no answer in time';
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);

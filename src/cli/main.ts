@@ -4,6 +4,8 @@ import { isKatarError } from '../errors.js';
 import { EXIT, UsageError, exitCodeFor } from './args.js';
 import { SERVE_USAGE, serve } from './serve.js';
 import { modemComponents } from '../modem-workers.js';
+import { EVENTS_USAGE, events } from './events.js';
+import { INBOX_USAGE, inbox } from './inbox.js';
 import { PORTS_USAGE, ports } from './ports.js';
 import { PROBE_USAGE, probe } from './probe.js';
 import { SEND_USAGE, send } from './send.js';
@@ -24,6 +26,8 @@ Commands:
   probe       identify a modem: model, IMEI, SIM, signal, SMSC, driver (--modem PATH|sim)
   send        queue an SMS on a running server (--to N --msg TEXT [--wait])
   status      queue depth and modem health of a running server
+  inbox       the SMS a running server received (--follow: keep printing new ones)
+  events      a running server's events (--follow: the live event stream)
   worker      work another katar-sms server's queue with the local modem (--server URL)
   store       check or recover a data directory (store check | store recover)
   help        this help (also: katar-sms <command> --help)
@@ -40,6 +44,8 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   probe: { usage: PROBE_USAGE, run: (argv) => probe(argv) },
   send: { usage: SEND_USAGE, run: (argv) => send(argv) },
   status: { usage: STATUS_USAGE, run: (argv) => status(argv) },
+  inbox: { usage: INBOX_USAGE, run: (argv) => inbox(argv) },
+  events: { usage: EVENTS_USAGE, run: (argv) => events(argv) },
   worker: { usage: WORKER_USAGE, run: worker },
   store: { usage: STORE_USAGE, run: (argv) => store(argv) },
 };

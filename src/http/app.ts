@@ -10,6 +10,10 @@ import { registerJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
 import { RequestGuards } from './request-guards.js';
 import { requireDeclaredAccess } from './route-access.js';
+import type { WebhookDispatcher } from '../events/webhook-dispatcher.js';
+import { eventRoutes } from './routes/events.js';
+import type { StreamLimits } from './routes/event-stream.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { producerRoutes } from './routes/producer.js';
@@ -32,6 +36,10 @@ export interface AppDeps {
   logger?: Logger;
   /** The clock of the rate-limit windows (tests); the system clock by default. */
   clock?: Clock;
+  /** The webhook subscriptions, for their admin routes (absent: no admin routes). */
+  webhooks?: WebhookDispatcher;
+  /** Limits of SSE streams (tests shorten them). */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 /**
@@ -88,5 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(producerRoutes, { queue: parts.queue, intake: parts.intake, guards });
   await app.register(healthRoutes, { queue: parts.queue, modems: parts.modems, guards });
   await app.register(metricsRoutes, { metrics, guards });
+  await app.register(eventRoutes, { events: parts.queue.events, guards, ...(deps.streamLimits && { streamLimits: deps.streamLimits }) });
+  if (deps.webhooks) await app.register(webhookRoutes, { webhooks: deps.webhooks, guards });
   return app;
 }

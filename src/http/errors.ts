@@ -11,6 +11,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   LEASE_LOST: 409,
   RATE_LIMITED: 429,
   QUEUE_FULL: 429,
+  EVENTS_EXPIRED: 410,
+  WEBHOOK_NOT_FOUND: 404,
   STORAGE_FULL: 507,
   STORE_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
@@ -23,6 +25,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
@@ -86,7 +89,10 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
       return reply.status(status).send(errorBody(status, err.code, retry.message ?? err.message, field));
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
-    return reply.status(status).send(errorBody(status, err.code, status >= 500 ? 'internal error' : err.message, field));
+    const body = errorBody(status, err.code, status >= 500 ? 'internal error' : err.message, field);
+    // An expired event cursor says where the log starts now.
+    if (err.code === 'EVENTS_EXPIRED' && typeof err.details?.oldest === 'number') return reply.status(status).send({ ...body, oldest: err.details.oldest });
+    return reply.status(status).send(body);
   }
   if (err.validation) {
     const v = err.validation[0];

@@ -132,7 +132,20 @@ export function toWireTask(t: Pick<Task, '_id' | 'data'>): WireTask {
   return { _id: t._id, data: { to: t.data.to, msg: t.data.msg } };
 }
 
+/** How a worker's hand-out of a task ended, as the queue records it. */
+export type ReportedOutcome = Exclude<AttemptOutcome, 'expired'>;
+
 /** How a reported task ended for the queue: a `final` failure is an unknown outcome, never retried. */
-export function reportedOutcome(r: WireReport): Exclude<AttemptOutcome, 'expired'> {
+export function reportedOutcome(r: WireReport): ReportedOutcome {
   return r.status === 'failed' && r.final ? 'unknown' : r.status;
+}
+
+/**
+ * A worker's outcome as the wire carries it, the inverse of `reportedOutcome`: an unknown
+ * outcome becomes a `final` failure. Every failure goes with a reason (the server
+ * refuses one without).
+ */
+export function toWireReport(r: { _id: string; status: ReportedOutcome; error?: string }): WireReport {
+  if (r.status === 'done') return { _id: r._id, status: 'done' };
+  return { _id: r._id, status: 'failed', error: r.error ?? 'failed', ...(r.status === 'unknown' && { final: true }) };
 }

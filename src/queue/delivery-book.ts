@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { deliveryEvent } from './task-events.js';
 import { systemClock, type Clock } from '../clock.js';
 import { SerialChain } from '../serial-chain.js';
 import { DeliveryIndex, type SentPart } from './delivery-index.js';
@@ -214,6 +215,8 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   /** Puts the task's new delivery where the task is: live (journal) or finished (history). */
   #write(t: Task, d: Delivery, at: string): Task {
     const next: Task = { ...t, delivery: foldDelivery(d, t.parts, at) };
+    const ev = deliveryEvent(next, t.delivery?.status);
+    if (ev) this.#store.addEvent(ev.type, ev.data, ev.queue, at);
     if (this.#store.live.get(t._id) === t) {
       this.#store.live.set(t._id, next);
       this.#store.putLive(next);

@@ -13,7 +13,9 @@ import { QueueIndexes } from './queue-indexes.js';
 import type { QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
 import type { ClockJump } from './clock-watch.js';
+import { FileEventLog } from './file-event-log.js';
 import { retentionRules } from './housekeeping.js';
+import { SubscriptionFiles } from './store/subscription-files.js';
 import { listInbox, listTasks } from './queries.js';
 import type { InboxListing, Page, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from './sms-queue.js';
 import { TaskChanges, type Changed } from './task-changes.js';
@@ -49,6 +51,10 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   readonly #isLocal: (worker: string) => boolean;
   /** Status reports: sent parts and the reports that matched them (docs/DELIVERY.md). */
   readonly deliveries: DeliveryBook;
+  /** Every change as an event, in the same durable write (docs/EVENTS.md). */
+  readonly events: FileEventLog;
+  /** Webhook cursors and dead letters, in the data directory. */
+  readonly subscriptions: SubscriptionFiles;
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(opts: FileQueueOptions) {
@@ -62,6 +68,8 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     this.#maxLive = opts.maxLiveTasks ?? DEFAULT_MAX_LIVE_TASKS;
     this.#isLocal = opts.isLocalWorker ?? ((w) => w.startsWith('builtin:'));
     this.deliveries = new DeliveryBook(opts.store, (t) => this.emit('delivery', t), { clock });
+    this.events = new FileEventLog(opts.store, clock);
+    this.subscriptions = new SubscriptionFiles(opts.store.dir);
   }
 
   #now(): Instant {
@@ -114,7 +122,18 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   async add(queue: string, items: NewTask[]): Promise<Array<{ task: Task; created: boolean }>> {
     this.settings(queue);
     this.store.assertAcceptingNew();
-    if (this.store.live.size + items.length > this.#maxLive) {
+    // A retry of a send already taken (its idempotency key is known) creates nothing: it
+    // gets its first task back even when the queue is full.
+    const keys = new Set<string>();
+    let fresh = 0;
+    for (const i of items) {
+      if (i.idempotencyKey === undefined) fresh++;
+      else if (!this.#indexes.taskWithKey(queue, i.idempotencyKey) && !keys.has(i.idempotencyKey)) {
+        keys.add(i.idempotencyKey);
+        fresh++;
+      }
+    }
+    if (fresh > 0 && this.store.live.size + fresh > this.#maxLive) {
       throw new KatarError('QUEUE_FULL', `the queue holds ${this.store.live.size} unsent tasks, the most it takes is ${this.#maxLive} (maxLiveTasks); retry later`, { retryAfterSeconds: 30, limit: this.#maxLive });
     }
     const out = await addTasks(this.#changes, queue, items);
@@ -230,7 +249,7 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   async receive(queue: string, sms: IncomingSms): Promise<{ entry: InboxEntry; duplicate: boolean }> {
     this.settings(queue);
     this.store.assertWritable();
-    const r = await storeIncoming(this.store, queue, sms);
+    const r = await storeIncoming(this.store, queue, sms, new Date(this.#now().wall));
     if (!r.duplicate) {
       await this.store.commit();
       this.emit('sms', r.entry);
@@ -251,6 +270,8 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
    * due), after `ms` at the latest, or when `signal` aborts. For long-polling workers.
    */
   waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void> {
+    // A task ready now is work now: no wait at all.
+    if (this.nextPriority(queue) !== undefined) return Promise.resolve();
     const due = this.msUntilDue(queue);
     return waitForQueued(this, queue, due !== undefined ? Math.min(ms, due) : ms, signal);
   }
@@ -319,12 +340,13 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     return { seq: this.store.maxSeq, newestMs: Number.isFinite(newest) ? newest : undefined };
   }
 
-  /** Rewrites history and inbox without what retention drops (housekeeping.ts says what is old). */
-  async prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number }> {
+  /** Rewrites history, inbox and event log without what retention drops (housekeeping.ts says what is old). */
+  async prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }> {
     const old = retentionRules(policy, now, jump);
     const removed = await this.store.compact(
       (m) => old.task(m, m.finishedAt),
       (m) => old.sms(m, m.receivedAt),
+      old.events,
     );
     if (removed.tasks) this.recountHistory();
     return removed;

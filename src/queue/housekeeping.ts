@@ -10,10 +10,16 @@ export interface RetentionSettings extends RetentionPolicy {
 
 const DAY = 86_400_000;
 
+/** Event retention defaults: a week, and 100,000 events. */
+export const DEFAULT_EVENT_DAYS = 7;
+export const DEFAULT_MAX_EVENTS = 100_000;
+
 /** Which records retention drops: each takes the record's seq and its time stamp. */
 export interface RetentionRules {
   task(m: { seq: number }, finishedAt: string): boolean;
   sms(m: { seq: number }, receivedAt: string): boolean;
+  /** Events: older than `cutoff`, or beyond the newest `maxEvents`, are removed (the newest always kept). */
+  events: { cutoff: string; maxEvents: number };
 }
 
 /**
@@ -31,11 +37,14 @@ export function retentionRules(policy: RetentionPolicy, now: number, jump?: Cloc
     const beforeJumpOld = jump ? now - Date.parse(jump.at) >= days * DAY : true;
     return (m: { seq: number }, stamp: string): boolean => (jump && m.seq <= jump.seq ? beforeJumpOld : stamp < cutoff);
   };
-  return { task: old(policy.historyDays), sms: old(policy.inboxDays) };
+  // Events carry no seq: after a clock jump they are judged by the time since the jump.
+  const eventDays = policy.eventDays ?? DEFAULT_EVENT_DAYS;
+  const eventCutoff = jump && now - Date.parse(jump.at) < eventDays * DAY ? new Date(0).toISOString() : new Date(now - eventDays * DAY).toISOString();
+  return { task: old(policy.historyDays), sms: old(policy.inboxDays), events: { cutoff: eventCutoff, maxEvents: policy.maxEvents ?? DEFAULT_MAX_EVENTS } };
 }
 
 /** Removes finished tasks and received SMS older than the retention, so the queue's storage stays bounded. */
-export async function applyRetention(q: SmsQueue, r: RetentionPolicy, now = Date.now(), jump?: ClockJump): Promise<{ tasks: number; sms: number }> {
+export async function applyRetention(q: SmsQueue, r: RetentionPolicy, now = Date.now(), jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }> {
   return q.prune(r, now, jump);
 }
 

@@ -46,7 +46,7 @@ export async function addTasks(c: TaskChanges, queue: string, items: NewTask[]):
     if (item.sendAt) task.sendAt = item.sendAt.toISOString();
     if (item.validUntil) task.validUntil = item.validUntil.toISOString();
     if (item.idempotencyKey !== undefined) task.idempotencyKey = item.idempotencyKey;
-    c.put(task);
+    c.created(task, now);
     c.indexes.taskOrder.append(task);
     if (item.idempotencyKey !== undefined) c.indexes.rememberKey(queue, item.idempotencyKey, task._id);
     if (task.status === 'queued') c.indexes.ready(queue)!.add(task, now);

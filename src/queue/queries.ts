@@ -2,6 +2,7 @@ import type { FileQueue } from './file-queue.js';
 import type { InboxListing, Page, TaskListing } from './sms-queue.js';
 import type { InboxMeta } from './store/file-store.js';
 import type { InboxEntry, Task } from './task.js';
+import { firstAbove } from './sorted-search.js';
 export type { Page } from './sms-queue.js';
 
 /**
@@ -32,39 +33,56 @@ export async function listTasks(q: FileQueue, queue: string, opts: TaskListing):
 
 /** Index of the first entry with a seq greater than `seq` (the inbox is in seq order). */
 function firstInboxAfter(inbox: readonly InboxMeta[], seq: number): number {
-  let lo = 0;
-  let hi = inbox.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (inbox[mid]!.seq <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstAbove(inbox.length, seq, (i) => inbox[i]!.seq);
+}
+
+/** The entries of one inbox page, and the seq of the last entry the walk looked at. */
+interface InboxWalk {
+  rows: InboxMeta[];
+  lastSeen?: number;
 }
 
 /**
- * Received SMS of `queue`, oldest first, after the cursor `since` or after an instant.
- * The inbox index is appended in seq order, so a binary search finds the cursor and
- * the scan stops at the first match past `limit`.
+ * Walks the seq-ordered inbox index from the cursor in the listing's direction (never
+ * a copy or a sort) and stops at `limit` entries of `queue`. Ascending takes entries
+ * after the cursor and received after `afterTime`; descending takes entries before the
+ * cursor and received before `afterTime`.
+ */
+function walkInbox(inbox: readonly InboxMeta[], queue: string, opts: InboxListing): InboxWalk {
+  const desc = opts.order === 'desc';
+  const time = opts.afterTime?.toISOString();
+  const step = desc ? -1 : 1;
+  let i: number;
+  // Seqs are integers: the first entry after `seq - 1` is the first at or after `seq`.
+  if (desc) i = opts.afterSeq === undefined ? inbox.length - 1 : firstInboxAfter(inbox, opts.afterSeq - 1) - 1;
+  else i = firstInboxAfter(inbox, opts.afterSeq ?? 0);
+  const walk: InboxWalk = { rows: [] };
+  for (; i >= 0 && i < inbox.length && walk.rows.length < opts.limit; i += step) {
+    const m = inbox[i]!;
+    walk.lastSeen = m.seq;
+    if (m.queue !== queue) continue;
+    if (time !== undefined && (desc ? m.receivedAt >= time : m.receivedAt <= time)) continue;
+    walk.rows.push(m);
+  }
+  return walk;
+}
+
+/**
+ * Received SMS of `queue`, oldest first (newest first with `order: 'desc'`), after the
+ * cursor `afterSeq` or an instant (before them, for desc). The inbox index is appended in
+ * seq order, so a binary search finds the cursor and the walk stops at `limit`.
+ *
+ * `next` is always there: the cursor to come back with later. It is the seq of the last
+ * entry returned; on an empty page the cursor given, so that a poller that got nothing
+ * keeps its place (or, after an instant, the seq of the last entry passed over, none of
+ * which qualified; "0" when there was none).
  */
 export async function listInbox(q: FileQueue, queue: string, opts: InboxListing): Promise<Page<InboxEntry>> {
   q.settings(queue);
-  const inbox = q.store.inbox;
-  const afterTime = opts.afterTime?.toISOString();
-  const rows: InboxMeta[] = [];
-  let more = false;
-  for (let i = firstInboxAfter(inbox, opts.afterSeq ?? 0); i < inbox.length; i++) {
-    const m = inbox[i]!;
-    if (m.queue !== queue || (afterTime !== undefined && m.receivedAt <= afterTime)) continue;
-    if (rows.length === opts.limit) {
-      more = true;
-      break;
-    }
-    rows.push(m);
-  }
+  const { rows, lastSeen } = walkInbox(q.store.inbox, queue, opts);
   const items: InboxEntry[] = [];
   for (const m of rows) items.push(await q.store.readInbox(m));
-  const page: Page<InboxEntry> = { items };
-  if (more) page.next = String(rows[rows.length - 1]!.seq);
-  return page;
+  const last = rows[rows.length - 1];
+  const next = last?.seq ?? (opts.afterTime !== undefined ? lastSeen : undefined) ?? opts.afterSeq ?? 0;
+  return { items, next: String(next) };
 }

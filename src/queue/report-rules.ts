@@ -1,6 +1,6 @@
 import { KatarError } from '../errors.js';
 import type { TaskReport } from './queue-types.js';
-import type { Task } from './task.js';
+import type { Attempt, Task } from './task.js';
 
 /**
  * Whether `worker` may report `r` (item `index` of its batch) on a task, as it stands
@@ -14,7 +14,7 @@ export function judgeReport(r: TaskReport, index: number, worker: string, live: 
   }
   if (!live) {
     if (!finished) throw new KatarError('TASK_NOT_FOUND', `task ${r._id} not found`, { id: r._id });
-    const last = finished.attempts[finished.attempts.length - 1];
+    const last = lastAttempt(finished);
     // A worker that lost our answer sends its report again: that is no conflict.
     if (last?.worker === worker && (last.outcome === r.status || (r.status !== 'done' && finished.status === 'failed'))) return 'repeat';
     throw new KatarError('TASK_CONFLICT', `task ${r._id} is already ${finished.status}`, { id: r._id, status: finished.status });
@@ -23,12 +23,25 @@ export function judgeReport(r: TaskReport, index: number, worker: string, live: 
     if (live.lease?.worker !== worker) throw new KatarError('LEASE_LOST', `task ${r._id} is leased to another worker; this report came after the lease ended`, { id: r._id });
     return 'apply';
   }
-  // The lease ran out and the task went back to the queue, but nobody took it since:
-  // the report of its last holder is still the truth (a late "done" avoids sending the
-  // SMS a second time).
-  const last = live.attempts[live.attempts.length - 1];
+  // The task waits in the queue (or paused) and nobody took it since its last holder's
+  // hand-out ended: that holder's report still speaks of the latest attempt.
+  const last = lastAttempt(live);
   if ((live.status !== 'queued' && live.status !== 'paused') || last?.worker !== worker) {
     throw new KatarError('LEASE_LOST', `task ${r._id} is ${live.status}; it is no longer leased to this worker`, { id: r._id, status: live.status });
   }
+  // Its own report already ended that attempt as a failure and the task backs off for a
+  // retry: a failure reported again is the same news, and must not restart the backoff.
+  if (r.status !== 'done' && endedAsFailure(last)) return 'repeat';
+  // Otherwise the report is the truth about that hand-out: a late "done" after the lease
+  // ran out (or after a failure) avoids sending the SMS a second time.
   return 'apply';
+}
+
+function lastAttempt(t: Task): Attempt | undefined {
+  return t.attempts[t.attempts.length - 1];
+}
+
+/** Ended by a report of failure (`failed`, or `unknown` requeued by resendOnUnknownOutcome). */
+function endedAsFailure(a: Attempt): boolean {
+  return a.outcome === 'failed' || a.outcome === 'unknown';
 }

@@ -1,3 +1,5 @@
+import { firstAbove } from './sorted-search.js';
+
 /** `state` of an entry whose status is not known to be final (it may be live). */
 export const STATE_UNKNOWN = 0;
 /** `state` of an entry that is neither live nor in history any more (removed lazily). */
@@ -82,14 +84,7 @@ export class SeqColumn {
 
   /** Index of the first entry whose seq is greater than `seq` (binary search). */
   firstAfter(seq: number): number {
-    let lo = 0;
-    let hi = this.#ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#seq[mid]! <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAbove(this.#ids.length, seq, (i) => this.#seq[i]!);
   }
 
   /** Drops the dead entries in one pass, and gives back memory when mostly empty. */

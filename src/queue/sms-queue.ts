@@ -17,7 +17,7 @@ export interface StoreHealth {
   reserveBytes: number;
 }
 
-/** A page of results and the cursor of the next page (absent on the last page). */
+/** A page of results and the cursor of the next page (tasks: absent on the last page; inbox: always there, the cursor to poll from later). */
 export interface Page<T> {
   items: T[];
   next?: string;
@@ -33,11 +33,17 @@ export interface TaskListing {
   maxScan?: number;
 }
 
-/** Options of an inbox listing: after a cursor (`next` of the previous page) or after an instant. */
+/**
+ * Options of an inbox listing: after a cursor (`next` of the previous page) or after an
+ * instant. With `order: 'desc'` (newest first) the cursor and the instant bound from
+ * above instead: entries older than them.
+ */
 export interface InboxListing {
   limit: number;
   afterSeq?: number;
   afterTime?: Date;
+  /** `asc` (oldest first, the default) or `desc` (newest first, paging into the past). */
+  order?: 'asc' | 'desc';
 }
 
 /** What retention keeps. */
@@ -168,18 +174,22 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
   receive(queue: string, sms: IncomingSms): Promise<{ entry: InboxEntry; duplicate: boolean }>;
   /** Status reports of sent parts. */
   readonly deliveries: DeliveryLedger;
+  /** Every change, as events (docs/EVENTS.md). */
+  readonly events: EventLog;
+  /** Durable progress of the webhook subscriptions. */
+  readonly subscriptions: SubscriptionProgress;
 
   /** A task by id, live or finished (TASK_NOT_FOUND). */
   get(queue: string, id: string): Promise<Task>;
   /** Tasks of `queue` oldest first, paged. */
   listTasks(queue: string, opts: TaskListing): Promise<Page<Task>>;
-  /** Received SMS of `queue` oldest first, paged. */
+  /** Received SMS of `queue`, oldest first (or newest first with `order: 'desc'`), paged; `next` on every page. */
   listInbox(queue: string, opts: InboxListing): Promise<Page<InboxEntry>>;
   /** Tasks per status in `queue`. */
   counts(queue: string): Record<TaskStatus, number>;
   /** Priority of the task the next lease of `queue` would hand out, if any. */
   nextPriority(queue: string): number | undefined;
-  /** Resolves when work may be available in `queue`, after `ms`, or on abort. */
+  /** Resolves at once while a task of `queue` is ready, else when one may be (queued, or due), after `ms`, or on abort. */
   waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void>;
 
   /** Whether the storage writes and takes new sends. */
@@ -194,7 +204,7 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
    */
   dataMarks(): { seq: number; newestMs: number | undefined };
   /** Removes finished tasks, received SMS and events older than the policy (see housekeeping.ts). */
-  prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number }>;
+  prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }>;
 
   /** Stops timers, flushes, and releases the storage. */
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import { backoffMs, closeLastAttempt, type AttemptEnd } from './attempt-rules.js
 import type { QueueIndexes } from './queue-indexes.js';
 import type { QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
+import { finishedEvent, queuedEvent, type EventDraft } from './task-events.js';
 import type { Task, TaskStatus } from './task.js';
 
 /** A timestamp as tasks carry it. */
@@ -72,7 +73,19 @@ export class TaskChanges {
     this.store.live.delete(done._id);
     this.store.finish(done);
     this.indexes.countFinished(done.queue, status);
+    this.event(finishedEvent(done), now);
     return done;
+  }
+
+  /** A new task: put, with its `sms.queued` event. */
+  created(t: Task, now: Instant): void {
+    this.put(t);
+    this.event(queuedEvent(t), now);
+  }
+
+  /** Appends the event of a change, in the same durable write as the change. */
+  event(draft: EventDraft | undefined, now: Instant): void {
+    if (draft) this.store.addEvent(draft.type, draft.data, draft.queue, iso(now.wall));
   }
 
   /** A finished task, read back from history. */

@@ -1,5 +1,6 @@
 import { isKatarError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
+import { errorText } from '../modem/error-text.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
 import type { TaskReport } from '../queue/file-queue.js';
@@ -116,7 +117,7 @@ export class SendLoop {
       try {
         parts = this.#encode(task);
       } catch (err) {
-        this.#report({ _id: task._id, status: 'failed', error: `cannot encode: ${(err as Error).message}` });
+        this.#report({ _id: task._id, status: 'failed', error: `cannot encode: ${errorText(err)}` });
         continue;
       }
       const sending = this.#send(task, parts);
@@ -215,7 +216,11 @@ export class SendLoop {
       if (isKatarError(err, ...STORE_DOWN)) {
         this.#o.logger.warn({ code: err.code }, 'the store refuses to hand out tasks; sending paused until it writes again');
         this.#storeRefused();
-      } else this.#o.logger.warn({ err }, 'could not take a task');
+      } else {
+        this.#o.logger.warn({ err }, 'could not take a task');
+        // Any other refusal backs off too: a task may be ready, so the idle wait would not.
+        this.#storeRefused();
+      }
       return undefined;
     }
   }

@@ -3,7 +3,7 @@ import { runCli } from '../helpers/child-gateway.js';
 
 describe('katar-sms tool commands through the built CLI', () => {
   it('prints usage with options and exit codes for --help on every command', async () => {
-    for (const cmd of ['ports', 'probe', 'send', 'status']) {
+    for (const cmd of ['ports', 'probe', 'send', 'status', 'inbox', 'events']) {
       const r = await runCli([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: katar-sms ${cmd}`));
@@ -11,6 +11,8 @@ describe('katar-sms tool commands through the built CLI', () => {
     }
     const top = await runCli(['help']);
     expect(top.stdout).toMatch(/^ {2}probe {7}identify a modem/m);
+    expect(top.stdout).toMatch(/^ {2}inbox {7}the SMS a running server received/m);
+    expect(top.stdout).toMatch(/^ {2}events {6}a running server's events/m);
   });
 
   it('probes the simulated modem', async () => {

@@ -65,6 +65,36 @@ describe('readiness and the store state', () => {
     expect([full.statusCode, full.json().reasons]).toEqual([503, ['the store cannot write: ENOSPC']]);
   });
 
+  it('/readyz with built-in modems: 200 while one is ready, 503 naming each modem and its state while none is, 503 when the store is down even with a ready modem', async () => {
+    h = await startHttp();
+    const board = h.gateway.parts.modems;
+    const report = (name: string, state: string): void => board.report({ name, state, updatedAt: new Date().toISOString() });
+    const writable: StoreHealth = { writable: true, acceptingNew: true, freeBytes: 5e9, reserveBytes: 64e6 };
+    setHealth(writable);
+    // No modem on the board: a remote-workers-only gateway is ready on its store alone.
+    expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+
+    report('modem0', 'sim-pin-required');
+    const pin = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect([pin.statusCode, pin.headers['retry-after'], pin.json()]).toEqual([503, '10', { status: 'not ready', reasons: ['no modem can send: modem0 sim-pin-required'], store: writable }]);
+
+    report('modem1', 'connecting');
+    expect((await h.app.inject({ method: 'GET', url: '/readyz' })).json().reasons).toEqual(['no modem can send: modem0 sim-pin-required, modem1 connecting']);
+
+    // One ready modem of two is enough to send.
+    report('modem1', 'ready');
+    const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ready', store: writable }]);
+
+    setHealth({ writable: false, acceptingNew: false, reason: 'EIO', freeBytes: 5e9, reserveBytes: 64e6 });
+    const down = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect([down.statusCode, down.json().reasons]).toEqual([503, ['the store cannot write: EIO']]);
+
+    // Both at once: every reason is named.
+    report('modem1', 'not-registered');
+    expect((await h.app.inject({ method: 'GET', url: '/readyz' })).json().reasons).toEqual(['the store cannot write: EIO', 'no modem can send: modem0 sim-pin-required, modem1 not-registered']);
+  });
+
   it('/healthz stays 200 and says "degraded" while the store cannot write; /metrics has katar_store_writable and katar_store_free_bytes', async () => {
     h = await startHttp();
     setHealth({ writable: false, acceptingNew: false, reason: 'ENOSPC', freeBytes: 0, reserveBytes: 64e6 });

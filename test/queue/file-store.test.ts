@@ -78,7 +78,7 @@ describe('file store', () => {
     for (let i = 1; i <= 4; i++) s.finish(task(`t${i}`, i, 'done'));
     await s.commit();
     const removed = await s.compact((m) => m.seq <= 2, () => false);
-    expect(removed).toEqual({ tasks: 2, sms: 0 });
+    expect(removed).toEqual({ tasks: 2, sms: 0, events: 0 });
     expect([...s.history.keys()]).toEqual(['t3', 't4']);
     expect((await s.readHistory(s.history.get('t4')!)).data.msg).toBe('m4');
     const s2 = await FileStore.open(tmp.dir);

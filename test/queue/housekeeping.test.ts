@@ -24,7 +24,7 @@ describe('housekeeping', () => {
       await q.receive('sms', { from: '+1', msg: 'new sms', source: 'test' });
 
       const removed = await applyRetention(q, { historyDays: 10, inboxDays: 10 }, Date.parse('2026-01-25T00:00:00Z'));
-      expect(removed).toEqual({ tasks: 1, sms: 1 });
+      expect(removed).toEqual({ tasks: 1, sms: 1, events: 3 });
       await expect(q.get('sms', old!.task._id)).rejects.toSatisfy((e) => isKatarError(e, 'TASK_NOT_FOUND'));
       expect((await q.get('sms', recent!.task._id)).status).toBe('done');
       expect((await q.get('sms', live!.task._id)).status).toBe('queued');

@@ -26,14 +26,15 @@ describe('retention and the clock watch', () => {
       expect(jump?.seq).toBe(q.store.maxSeq);
       expect(jump!.byMs).toBeGreaterThan(50 * 365 * DAY);
 
-      expect(await applyRetention(q, keep, Date.now(), watch.lastJump)).toEqual({ tasks: 0, sms: 0 });
+      expect(await applyRetention(q, keep, Date.now(), watch.lastJump)).toEqual({ tasks: 0, sms: 0, events: 0 });
       // Written after the jump: judged by its own time stamp.
       const [u] = await q.add('sms', [{ data: { to: '+61404341143', msg: 'y' }, parts: 1 }]);
       await q.lease('sms', 'w', 1);
       await q.report('sms', 'w', [{ _id: u!.task._id, status: 'done' }]);
       // 31 days later everything before the jump is older than retention, the later one too.
       vi.setSystemTime(Date.now() + 31 * DAY);
-      expect(await applyRetention(q, keep, Date.now(), watch.lastJump)).toEqual({ tasks: 2, sms: 1 });
+      // Events: x queued and sent, the SMS received, y queued and sent: all older than the 7 days kept, but the newest stays.
+      expect(await applyRetention(q, keep, Date.now(), watch.lastJump)).toEqual({ tasks: 2, sms: 1, events: 4 });
       await watch.close();
     } finally {
       await fx.close();

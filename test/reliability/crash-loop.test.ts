@@ -100,7 +100,7 @@ describe.skipIf(!hasPtyRelay)(`crash loop: ${CYCLES} cycles of kill -9`, () => {
       for (;;) {
         const page = (await (await fetch(`${url}/v1/queue/sms/inbox?limit=1000${since ? `&since=${since}` : ''}`)).json()) as { messages: Array<{ msg: string }>; next?: string };
         out.push(...page.messages.map((m) => m.msg));
-        if (!page.next) return out;
+        if (page.messages.length === 0 || !page.next) return out;
         since = page.next;
       }
     };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayParts } from '../../gateway/gateway-parts.js';
+import type { ModemHealth } from '../../gateway/modem-board.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, publicRoutes } from '../route-access.js';
 import { notReadyReasons } from '../store-health.js';
@@ -18,6 +19,16 @@ const storeSchema = {
     reserveBytes: { type: 'integer' },
   },
 } as const;
+
+/**
+ * Why no modem of this gateway can send; empty when one is `ready`, or when none is on
+ * the board. A built-in worker reports its modem from its start, so an empty board is a
+ * gateway whose sends go to remote workers only: their modems are not ours to judge.
+ */
+export function modemNotReadyReasons(modems: readonly ModemHealth[]): string[] {
+  if (modems.length === 0 || modems.some((m) => m.state === 'ready')) return [];
+  return [`no modem can send: ${modems.map((m) => `${m.name} ${m.state}`).join(', ')}`];
+}
 
 /** What the health plugin needs. */
 export type HealthRoutesOptions = Pick<GatewayParts, 'queue' | 'modems'> & { guards: RequestGuards };
@@ -67,7 +78,7 @@ export async function healthRoutes(app: FastifyInstance, { queue, modems, guards
     {
       schema: {
         tags: ['health'],
-        summary: 'Readiness: 200 when new sends are taken; 503 with the reasons while the store cannot write or keeps its free-space reserve',
+        summary: 'Readiness: 200 when new sends are taken and, if modems are configured, one of them is ready; 503 with the reasons while the store cannot write or keeps its free-space reserve, or no modem can send',
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] }, store: storeSchema } },
           503: { type: 'object', properties: { status: { type: 'string', enum: ['not ready'] }, reasons: { type: 'array', items: { type: 'string' } }, store: storeSchema } },
@@ -76,7 +87,7 @@ export async function healthRoutes(app: FastifyInstance, { queue, modems, guards
     },
     async (_req, reply) => {
       const s = queue.health();
-      const reasons = notReadyReasons(s);
+      const reasons = [...notReadyReasons(s), ...modemNotReadyReasons(modems.all())];
       if (reasons.length) return reply.status(503).header('retry-after', '10').send({ status: 'not ready', reasons, store: s });
       return { status: 'ready', store: s };
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { KatarError } from '../../errors.js';
 import type { GatewayParts } from '../../gateway/gateway-parts.js';
 import type { SendRequest } from '../../gateway/send-intake.js';
+import type { InboxListing } from '../../queue/sms-queue.js';
 import type { TaskStatus } from '../../queue/task.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, requireRoles } from '../route-access.js';
@@ -102,36 +103,46 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
     async (req) => q.cancel(req.params.queue, req.params.id),
   );
 
-  app.get<{ Params: { queue: string }; Querystring: { since?: string; limit?: string } }>(
+  app.get<{ Params: { queue: string }; Querystring: { since?: string; limit?: string; order?: string } }>(
     '/v1/queue/:queue/inbox',
     {
       preHandler: reading,
       schema: {
         tags: ['producer'],
-        summary: 'Received SMS, oldest first; `since` is the `next` of the previous page or an ISO date-time',
+        summary: 'Received SMS, oldest first (order=desc: newest first); `since` is the `next` of a page or an ISO date-time. Every page has `next`: on the last (even empty) one it is where to poll from later',
         params: queueParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { since: { type: 'string', maxLength: 40 }, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' } },
+          properties: {
+            since: { type: 'string', maxLength: 40, description: 'after this cursor or instant (order=desc: before it)' },
+            limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' },
+            // Checked by the handler, so that the refusal says what order may be.
+            order: { type: 'string', maxLength: 10, description: 'asc (oldest first, the default) or desc (newest first; next pages further into the past)' },
+          },
         },
-        response: { 200: { type: 'object', properties: { messages: { type: 'array', items: inboxEntrySchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 429: errorSchema },
+        response: {
+          200: { type: 'object', properties: { messages: { type: 'array', items: inboxEntrySchema }, next: { type: 'string', description: 'the cursor to come back with: the seq of the last entry, or the given cursor on an empty page' } }, required: ['messages', 'next'] },
+          400: errorSchema,
+          404: errorSchema,
+          429: errorSchema,
+        },
       },
     },
     async (req) => {
-      const { since } = req.query;
-      const limit = Number(req.query.limit ?? 100);
-      let opts: { limit: number; afterSeq?: number; afterTime?: Date } = { limit };
+      const { since, order } = req.query;
+      if (order !== undefined && order !== 'asc' && order !== 'desc') throw new KatarError('VALIDATION', 'order must be asc or desc', { field: 'order' });
+      const opts: InboxListing = { limit: Number(req.query.limit ?? 100), ...(order && { order }) };
       if (since !== undefined) {
-        if (/^\d{1,15}$/.test(since)) opts = { limit, afterSeq: Number(since) };
+        if (/^\d{1,15}$/.test(since)) opts.afterSeq = Number(since);
         else {
           const t = new Date(since);
           if (Number.isNaN(t.getTime())) throw new KatarError('VALIDATION', 'since must be a cursor (the `next` of a page) or an ISO 8601 date-time', { field: 'since' });
-          opts = { limit, afterTime: t };
+          opts.afterTime = t;
         }
       }
       const page = await q.listInbox(req.params.queue, opts);
-      return { messages: page.items, ...(page.next && { next: page.next }) };
+      return { messages: page.items, next: page.next ?? String(opts.afterSeq ?? 0) };
     },
   );
 }

@@ -14,6 +14,7 @@
  */
 import { KatarError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
+import { errorText } from '../error-text.js';
 import { isDialCommand, isEcho, isPduEcho, redactCommand } from './command-text.js';
 import type { AtResponse, CommandRequest, MachineAction, MachineInput, MachineState, SubmitResult, TimerName } from './machine-types.js';
 import { finalToError, parseFinalResult } from './result-codes.js';
@@ -174,10 +175,9 @@ export class CommandMachine {
 
   private onBeforePduFailed(cause: unknown): MachineAction[] {
     const code: ErrorCode = cause instanceof KatarError ? cause.code : 'INTERNAL';
-    const message = cause instanceof Error ? cause.message : String(cause);
     const err = new KatarError(
       code,
-      `${this.safeCommand}: aborted before the PDU: ${message}`,
+      `${this.safeCommand}: aborted before the PDU: ${errorText(cause)}`,
       { ...(cause instanceof KatarError ? cause.details : {}), command: this.safeCommand, phase: 'prompt', reason: 'before-pdu-failed' },
       { cause },
     );

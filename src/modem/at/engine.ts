@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { KatarError } from '../../errors.js';
+import { errorText } from '../error-text.js';
 import type { ModemPort } from '../port.js';
 import { CommandMachine, ESC } from './command-machine.js';
 import type { AtResponse, CommandRequest, MachineAction, MachineInput, SubmitResult, TimerName } from './command-machine.js';
@@ -65,7 +66,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
         this.onData(chunk);
       } catch (err) {
         (this.log.error ?? this.log.debug).call(this.log, { err }, 'modem input could not be processed; reconnecting');
-        this.shutdown(new KatarError('MODEM_CLOSED', `modem input could not be processed: ${(err as Error).message}`, undefined, { cause: err }));
+        this.shutdown(new KatarError('MODEM_CLOSED', `modem input could not be processed: ${errorText(err)}`, undefined, { cause: err }));
       }
     });
     port.on('error', (err: Error) => {

@@ -7,7 +7,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { KatarError } from '../../errors.js';
-import type { ModemDriver } from '../driver.js';
+import { FALLBACK_DRIVER, type ModemDriver } from '../driver.js';
 import { isRegistered } from '../network-status.js';
 import type { ReportRouting } from '../sms-settings.js';
 import { combinedRegistration } from './health.js';
@@ -100,7 +100,7 @@ export class SessionState {
     this.log.info({ state, detail }, 'modem state');
     this.events.emit('state', state, detail);
     if (state === 'ready') {
-      this.events.emit('ready', this.modem ?? { manufacturer: '', model: '', revision: '', imei: '' }, this.picked?.name ?? 'none');
+      this.events.emit('ready', this.modem ?? { manufacturer: '', model: '', revision: '', imei: '' }, (this.picked ?? FALLBACK_DRIVER).name);
       for (const w of this.waiters.splice(0)) w.resolve();
     }
   }

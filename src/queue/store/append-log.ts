@@ -128,6 +128,19 @@ export class AppendLog {
     this.#records = this.#durable.records;
   }
 
+  /**
+   * Forgets everything after `mark`, durable or not: after a group commit failed, a file
+   * whose own write succeeded holds records no commit record claims (never acknowledged);
+   * they are overwritten by the next write and cut by `truncateToDurable`.
+   */
+  rollbackTo(mark: LogMark): void {
+    this.#buffered = [];
+    this.#writing = [];
+    this.#durable = { ...mark };
+    this.#end = mark.bytes;
+    this.#records = mark.records;
+  }
+
   /** Values of the records appended but not yet handed to a write (to carry over to a rewritten file). */
   pendingValues(): unknown[] {
     return this.#buffered.map((l) => {

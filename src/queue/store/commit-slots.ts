@@ -11,6 +11,8 @@ export interface Claims {
   /** History and inbox: where they end, and which rewrite (retention) of the file. */
   history: LogMark & { epoch: number };
   inbox: LogMark & { epoch: number };
+  /** The event log; absent in commit records written before it existed (then empty). */
+  events?: LogMark & { epoch: number };
   /**
    * Written after the data of these claims was fsynced (a follow-up record), not beside it:
    * the files must then meet it; no commit before it can be what a crash left.
@@ -45,7 +47,7 @@ function parseSlot(buf: Buffer): Claims | undefined {
   } catch {
     return undefined;
   }
-  if (!Number.isSafeInteger(c.gen) || !isMark(c.journal, 'file') || !isMark(c.history, 'epoch') || !isMark(c.inbox, 'epoch')) return undefined;
+  if (!Number.isSafeInteger(c.gen) || !isMark(c.journal, 'file') || !isMark(c.history, 'epoch') || !isMark(c.inbox, 'epoch') || (c.events !== undefined && !isMark(c.events, 'epoch'))) return undefined;
   return c;
 }
 

@@ -1,12 +1,10 @@
-import { rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { InboxEntry, Task } from '../task.js';
-import { AppendLog, type LogPosition } from './append-log.js';
+import type { LogPosition } from './append-log.js';
 import type { Claims } from './commit-slots.js';
-import { syncDirectory } from './durable-json-file.js';
 import { HistoryIndex, type HistoryMeta } from './history-index.js';
+import { rewriteLog } from './rewrite-log.js';
 import type { StoreFiles } from './store-files.js';
-import { FILES, type InboxMeta } from './store-types.js';
+import { FILES, inboxKey, type InboxMeta } from './store-types.js';
 
 /** What retention rewrites: the store's files and its indexes of history and inbox. */
 export interface CompactionParts {
@@ -48,7 +46,7 @@ export async function compactLogs(p: CompactionParts, dropTask: (m: HistoryMeta)
       const meta: InboxMeta = { _id: e._id, queue: e.queue, seq: e.seq, receivedAt: e.receivedAt, pos };
       if (e.dedupKey !== undefined) {
         meta.dedupKey = e.dedupKey;
-        byKey.set(e.dedupKey, e._id);
+        byKey.set(inboxKey(e.queue, e.dedupKey), e._id);
       }
       kept.push(meta);
     }, () => {
@@ -65,27 +63,13 @@ async function rewrite(p: CompactionParts, file: string, which: 'history' | 'inb
   const f = p.files;
   const old = which === 'history' ? f.historyLog : f.inboxLog;
   const epoch = f.claims[which].epoch + 1;
-  const tmpPath = join(p.dir, `.${file}.compact`);
-  await unlink(tmpPath).catch(() => undefined);
-  const tmp = await AppendLog.open(tmpPath);
   const pending: Array<[unknown, LogPosition]> = [];
-  try {
-    tmp.append({ epoch });
+  const log = await rewriteLog(p.dir, file, epoch, async (append) => {
     for (const m of keep) {
       const v = await old.read(m.pos);
-      pending.push([v, tmp.append(v)]);
-      if (tmp.size - tmp.durable.bytes > 1 << 20) await tmp.flush();
+      pending.push([v, await append(v)]);
     }
-    await tmp.flush();
-  } catch (err) {
-    await tmp.close(false);
-    await unlink(tmpPath).catch(() => undefined);
-    throw err;
-  }
-  await tmp.close(false);
-  await rename(tmpPath, join(p.dir, file));
-  await syncDirectory(p.dir);
-  const log = await AppendLog.open(join(p.dir, file), tmp.durable);
+  });
   // Records appended while the file was rewritten (not yet written: the mutex is held).
   for (const v of old.pendingValues()) if (v !== undefined) pending.push([v, log.append(v)]);
   for (const [v, pos] of pending) index(v, pos);

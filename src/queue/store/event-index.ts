@@ -1,4 +1,5 @@
 import type { GatewayEvent } from '../gateway-event.js';
+import { firstAbove } from '../sorted-search.js';
 import type { LogPosition } from './append-log.js';
 
 /** One event in every STRIDE is remembered with its place in the file. */
@@ -65,10 +66,12 @@ export class EventIndex {
   start(after: number): EventStart {
     const first = this.#tail[0];
     if (first && first.id <= after + 1) {
-      const i = lowerBound(this.#tail, after + 1, (e) => e.id);
+      const tail = this.#tail;
+      const i = firstAbove(tail.length, after, (k) => tail[k]!.id);
       return { kind: 'tail', events: this.#tail.slice(i) };
     }
-    const j = upperBound(this.#sampleIds, after + 1) - 1;
+    const ids = this.#sampleIds;
+    const j = firstAbove(ids.length, after + 1, (k) => ids[k]!) - 1;
     return { kind: 'file', offset: j >= 0 ? this.#sampleOffsets[j]! : (this.#sampleOffsets[0] ?? 0) };
   }
 
@@ -81,28 +84,4 @@ export class EventIndex {
     this.#count = 0;
     // #newest is kept: an id handed out once is never handed out again.
   }
-}
-
-/** First index whose key is >= `k` (the array is sorted by key). */
-function lowerBound<T>(a: readonly T[], k: number, key: (x: T) => number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key(a[mid]!) < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose value is > `k`. */
-function upperBound(a: readonly number[], k: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

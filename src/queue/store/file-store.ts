@@ -1,13 +1,17 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerialChain } from '../../serial-chain.js';
+import type { EventType, GatewayEvent } from '../gateway-event.js';
 import type { InboxEntry, Task } from '../task.js';
 import type { LogMark, LogPosition } from './append-log.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { removeStale } from './checkpoint-files.js';
 import { CommitConfirm } from './commit-confirm.js';
 import { compactLogs } from './compaction.js';
+import { compactEvents, type EventRetention } from './event-compaction.js';
 import { DiskWatch, type StoreHealth } from './disk-watch.js';
+import { EventIndex } from './event-index.js';
+import { readEventFile, type EventScan } from './event-reader.js';
 import { syncDirectory } from './durable-json-file.js';
 import { writeFirstManifest } from './first-manifest.js';
 import { GroupCommit } from './group-commit.js';
@@ -15,7 +19,7 @@ import { HistoryIndex, type HistoryMeta } from './history-index.js';
 import { SegmentMap } from './live-segments.js';
 import { StoreFiles } from './store-files.js';
 import { loadStore, type LoadedState } from './store-loader.js';
-import type { InboxMeta } from './store-types.js';
+import { inboxKey, type InboxMeta } from './store-types.js';
 import { WriteFailure } from './write-failure.js';
 
 export type { InboxMeta } from './store-types.js';
@@ -63,6 +67,15 @@ export class FileStore {
   readonly inboxByKey = new Map<string, string>();
   /** Largest seq seen, so new tasks and messages keep counting up. */
   maxSeq = 0;
+  /** What is in memory of the event log: the newest events and a sample of positions (event-index.ts). */
+  #events = new EventIndex();
+  /** Events appended since the last flush began: visible once that flush is durable. */
+  #staged: Array<{ event: GatewayEvent; pos: LogPosition }> = [];
+  /** The last event id handed out (staged, in a flush in flight, or durable): ids never repeat. */
+  #lastEventId = 0;
+  readonly #eventListeners: Array<(events: readonly GatewayEvent[]) => void> = [];
+  /** File reads of the event log and its rewrite by retention, one at a time. */
+  readonly #eventFile = new SerialChain();
 
   /** The open files and the durable claims; set by `open`, like the three helpers below. */
   #files!: StoreFiles;
@@ -136,6 +149,11 @@ export class FileStore {
     this.inboxByKey.clear();
     for (const [k, v] of state.inboxByKey) this.inboxByKey.set(k, v);
     this.maxSeq = Math.max(this.maxSeq, state.maxSeq);
+    // An event id is never handed out twice, even one of a write that failed.
+    state.events.raiseNewest(this.#events.newest);
+    this.#events = state.events;
+    this.#lastEventId = Math.max(this.#lastEventId, state.events.newest);
+    this.#staged = [];
     // Segments whose tasks changed in the journal are not yet in the checkpoint: dirty.
     const dirty = this.#segments.takeDirty();
     for (const seq of state.changedSeqs) dirty.add(this.#segments.of(seq));
@@ -203,10 +221,53 @@ export class FileStore {
     const meta: InboxMeta = { _id: entry._id, queue: entry.queue, seq: entry.seq, receivedAt: entry.receivedAt, pos };
     if (entry.dedupKey !== undefined) {
       meta.dedupKey = entry.dedupKey;
-      this.inboxByKey.set(entry.dedupKey, entry._id);
+      this.inboxByKey.set(inboxKey(entry.queue, entry.dedupKey), entry._id);
     }
     this.inbox.push(meta);
     if (entry.seq > this.maxSeq) this.maxSeq = entry.seq;
+  }
+
+  /**
+   * Appends an event (durable at the next commit, visible to readers and `onEvents`
+   * listeners only once it is): the change it describes and the event are one write.
+   */
+  addEvent(type: EventType, data: Record<string, unknown>, queue: string | undefined, time: string): GatewayEvent {
+    this.#failure.noteChange();
+    const id = ++this.#lastEventId;
+    const event: GatewayEvent = { id, type, time, ...(queue !== undefined && { queue }), data };
+    this.#staged.push({ event, pos: this.#files.eventsLog.append(event) });
+    return event;
+  }
+
+  /** Registers a listener told of every event once it is durable, in id order. */
+  onEvents(listener: (events: readonly GatewayEvent[]) => void): void {
+    this.#eventListeners.push(listener);
+  }
+
+  /** The oldest event id kept (undefined while none) and the newest durable one. */
+  eventBounds(): { oldest: number | undefined; newest: number } {
+    return { oldest: this.#events.oldest, newest: this.#events.newest };
+  }
+
+  /** Durable events after `after` (oldest first): from memory when recent, else read from the file. */
+  async scanEvents(after: number, types: ReadonlySet<EventType> | undefined, limit: number): Promise<EventScan> {
+    const start = this.#events.start(after);
+    if (start.kind === 'tail') {
+      const out: EventScan = { events: [], lastSeen: after };
+      for (const ev of start.events) {
+        if (out.events.length >= limit) break;
+        out.lastSeen = ev.id;
+        if (!types || types.has(ev.type)) out.events.push(ev);
+      }
+      return out;
+    }
+    return this.#eventFile.run(() => {
+      const log = this.#files.eventsLog;
+      // Offsets are re-read inside the gate: a rewrite may have moved every record.
+      const again = this.#events.start(after);
+      const offset = again.kind === 'file' ? again.offset : 0;
+      return readEventFile(log.path, { offset, end: log.durable.bytes, after, ...(types && { types }), limit });
+    });
   }
 
   #indexHistory(t: Task, pos: LogPosition, into: HistoryIndex = this.history): void {
@@ -237,9 +298,9 @@ export class FileStore {
   }
 
   /** Bytes of each file, for health and the benchmark. */
-  sizes(): { journal: number; history: number; inbox: number } {
+  sizes(): { journal: number; history: number; inbox: number; events: number } {
     const f = this.#files;
-    return { journal: f.journal.size, history: f.historyLog.size, inbox: f.inboxLog.size };
+    return { journal: f.journal.size, history: f.historyLog.size, inbox: f.inboxLog.size, events: f.eventsLog.size };
   }
 
   async #flushAll(): Promise<void> {
@@ -248,16 +309,36 @@ export class FileStore {
     const logs = [...f.logs, ...(f.closing ? [f.closing] : [])];
     if (!logs.some((l) => l.dirty)) return;
     const claims = f.nextClaims();
+    // Every event staged so far goes out with this flush (one buffer per log, all written).
+    const staged = this.#staged;
+    this.#staged = [];
     // Every write must have settled before a rollback: a late positional write of the failed
     // flush must not land over what is written after the store recovers.
     const results = await Promise.allSettled([...logs.map((l) => l.flush()), f.slots.write(claims)]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw this.#failure.fail(failed.reason);
+    if (failed) {
+      this.#staged = [];
+      throw this.#failure.fail(failed.reason);
+    }
     f.claims = claims;
+    if (staged.length) this.#publish(staged);
     this.#confirm.schedule();
     if (f.closing) await f.closeClosingJournal();
     if (this.#checkpoints.due) {
       setImmediate(() => void this.checkpoint().catch((err: unknown) => this.#warn('checkpoint failed; the journal stays valid and it is retried', { err })));
+    }
+  }
+
+  #publish(staged: ReadonlyArray<{ event: GatewayEvent; pos: LogPosition }>): void {
+    for (const s of staged) this.#events.add(s.event, s.pos);
+    const events = staged.map((s) => s.event);
+    for (const l of this.#eventListeners) {
+      // The events are durable whatever a listener does: its error must not fail the commit.
+      try {
+        l(events);
+      } catch (err) {
+        this.#warn('an event listener failed', { err });
+      }
     }
   }
 
@@ -273,13 +354,37 @@ export class FileStore {
     return this.#checkpoints.run();
   }
 
-  /** Retention: rewrites history and inbox without the entries the callbacks select (compaction.ts). */
-  async compact(dropTask: (m: HistoryMeta) => boolean, dropSms: (m: InboxMeta) => boolean): Promise<{ tasks: number; sms: number }> {
+  /**
+   * Retention: rewrites history and inbox without the entries the callbacks select
+   * (compaction.ts), and the event log from the first event `events` keeps (event-compaction.ts).
+   */
+  async compact(dropTask: (m: HistoryMeta) => boolean, dropSms: (m: InboxMeta) => boolean, events?: EventRetention): Promise<{ tasks: number; sms: number; events: number }> {
     await this.checkpoint();
     return this.#mutex.run(async () => {
       await this.#flushAll();
+      const fail = (err: unknown): Error => this.#failure.fail(err);
       const parts = { dir: this.dir, files: this.#files, history: this.history, inbox: this.inbox, inboxByKey: this.inboxByKey };
-      return compactLogs({ ...parts, indexHistory: (t, pos, into) => this.#indexHistory(t, pos, into), fail: (err) => this.#failure.fail(err) }, dropTask, dropSms);
+      const removed = await compactLogs({ ...parts, indexHistory: (t, pos, into) => this.#indexHistory(t, pos, into), fail }, dropTask, dropSms);
+      if (!events) return { ...removed, events: 0 };
+      const n = await this.#eventFile.run(() =>
+        compactEvents(
+          {
+            dir: this.dir,
+            files: this.#files,
+            index: this.#events,
+            swapIndex: (idx) => {
+              idx.raiseNewest(this.#events.newest);
+              this.#events = idx;
+            },
+            restage: (move) => {
+              for (const s of this.#staged) s.pos = move(s.event);
+            },
+            fail,
+          },
+          events,
+        ),
+      );
+      return { ...removed, events: n };
     });
   }
 

@@ -1,3 +1,4 @@
+import { isEventType } from '../gateway-event.js';
 import { TASK_STATUSES, type InboxEntry, type Task } from '../task.js';
 
 /*
@@ -30,6 +31,15 @@ export function inboxProblem(v: unknown): string | undefined {
   if (!isStr(e._id) || e._id === '') return 'a received SMS without an _id';
   if (!isStr(e.queue) || !isStr(e.from) || !isStr(e.msg) || !isStr(e.receivedAt) || !isStr(e.source)) return `received SMS ${e._id} lacks queue / from / msg / receivedAt / source`;
   if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 0) return `received SMS ${e._id} has no valid seq`;
+  return undefined;
+}
+
+/** What is wrong with `v` as an event, or undefined when it is one. */
+export function eventProblem(v: unknown): string | undefined {
+  if (!isObj(v)) return 'not an event (not an object)';
+  if (!Number.isSafeInteger(v.id) || (v.id as number) < 1) return 'an event without a valid id';
+  if (!isStr(v.type) || !isEventType(v.type)) return `event ${String(v.id)} has an unknown type`;
+  if (!isStr(v.time) || !isObj(v.data)) return `event ${String(v.id)} has no time / data`;
   return undefined;
 }
 

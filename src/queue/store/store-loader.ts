@@ -8,8 +8,10 @@ import { HistoryIndex, type HistoryMeta } from './history-index.js';
 import { scanLog, type ScannedRecord } from './log-scan.js';
 import { readSegment, SEGMENT_DIR } from './live-segments.js';
 import { readManifest, type Manifest } from './manifest.js';
-import { inboxProblem, isEpochHeader, journalProblem, taskProblem, type JournalRecord } from './record-shapes.js';
-import { FILES, JOURNAL_RE, journalName, type InboxMeta, type LegacyCheckpoint, type LoadFix, type StoreProblem } from './store-types.js';
+import { EventIndex } from './event-index.js';
+import type { GatewayEvent } from '../gateway-event.js';
+import { eventProblem, inboxProblem, isEpochHeader, journalProblem, taskProblem, type JournalRecord } from './record-shapes.js';
+import { FILES, inboxKey, JOURNAL_RE, journalName, type InboxMeta, type LegacyCheckpoint, type LoadFix, type StoreProblem } from './store-types.js';
 
 /** Everything a load builds, and where each file's durable content ends. */
 export interface LoadedState {
@@ -18,6 +20,8 @@ export interface LoadedState {
   inbox: InboxMeta[];
   inboxByKey: Map<string, string>;
   maxSeq: number;
+  /** The event log's index (docs/EVENTS.md). */
+  events: EventIndex;
   /** The manifest in effect; undefined for a new or v0.1 directory (to be upgraded). */
   manifest: Manifest | undefined;
   /** First journal to replay (manifest's, or v0.1 live.json's). */
@@ -67,7 +71,7 @@ class Loader {
   readonly s: LoadedState;
 
   constructor(readonly dir: string, readonly mode: LoadOptions['mode'], claims: Claims, manifest: Manifest | undefined, journalStart: number) {
-    this.s = { live: new Map(), history: new HistoryIndex(), inbox: [], inboxByKey: new Map(), maxSeq: 0, manifest, journalStart, claims, finished: new Set(), changedSeqs: new Set(), fixes: [] };
+    this.s = { live: new Map(), history: new HistoryIndex(), inbox: [], inboxByKey: new Map(), maxSeq: 0, events: new EventIndex(), manifest, journalStart, claims, finished: new Set(), changedSeqs: new Set(), fixes: [] };
   }
 
   problem(p: StoreProblem, shortfall = false): void {
@@ -178,6 +182,15 @@ class Loader {
     return undefined;
   }
 
+  indexEvent(value: unknown, r: ScannedRecord): string | undefined {
+    const why = eventProblem(value);
+    if (why) return why;
+    const ev = value as GatewayEvent;
+    if (ev.id <= this.s.events.newest) return `event ${ev.id} after event ${this.s.events.newest}: ids must increase`;
+    this.s.events.add(ev, { offset: r.offset, length: r.length });
+    return undefined;
+  }
+
   indexInbox(value: unknown, r: ScannedRecord): string | undefined {
     const why = inboxProblem(value);
     if (why) return why;
@@ -185,7 +198,7 @@ class Loader {
     const meta: InboxMeta = { _id: e._id, queue: e.queue, seq: e.seq, receivedAt: e.receivedAt, pos: { offset: r.offset, length: r.length } };
     if (e.dedupKey !== undefined) {
       meta.dedupKey = e.dedupKey;
-      this.s.inboxByKey.set(e.dedupKey, e._id);
+      this.s.inboxByKey.set(inboxKey(e.queue, e.dedupKey), e._id);
     }
     this.s.inbox.push(meta);
     this.seq(e.seq);
@@ -259,7 +272,8 @@ async function loadWith(dir: string, mode: LoadOptions['mode'], manifest: Manife
 
   const h = await L.append(FILES.history, claims?.history, (v, r) => L.indexHistory(v, r));
   const i = await L.append(FILES.inbox, claims?.inbox, (v, r) => L.indexInbox(v, r));
-  L.s.claims = { ...L.s.claims, history: h, inbox: i };
+  const e = await L.append(FILES.events, claims?.events, (v, r) => L.indexEvent(v, r));
+  L.s.claims = { ...L.s.claims, history: h, inbox: i, events: e };
   // A finished task in history overrides any live state of the same id.
   for (const id of L.s.history.keys()) {
     const was = L.s.live.get(id);

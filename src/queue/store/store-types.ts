@@ -33,11 +33,15 @@ export interface LegacyCheckpoint {
   tasks: Task[];
 }
 
+/** The key of a received SMS's dedup key in `inboxByKey`: per queue, as the same key may come to two queues. */
+export const inboxKey = (queue: string, dedupKey: string): string => `${queue}\u0000${dedupKey}`;
+
 /** File names of a data directory. */
 export const FILES = {
   legacyCheckpoint: 'live.json',
   history: 'history.jsonl',
   inbox: 'inbox.jsonl',
+  events: 'events.jsonl',
   probe: '.katar-probe',
 } as const;
 

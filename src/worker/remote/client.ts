@@ -1,5 +1,6 @@
 import { KatarError } from '../../errors.js';
 import { DEFAULT_INTERVAL_MS, toWireTask, WORKER_HEADER, type PollReply, type PollRequest, type QueueConfiguration, type ReceiveRequest, type WireReport, type WireSms as ReceivedSms } from '../../protocol/katar-wire.js';
+import { errorText } from '../../modem/error-text.js';
 import type { LeasedTask } from '../work-source.js';
 
 export type { WireReport };
@@ -63,7 +64,7 @@ export class KatarClient {
     try {
       res = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      throw new KatarError('SERVER_UNREACHABLE', `no answer from ${this.#o.server}: ${(err as Error).message}`, { server: this.#o.server }, { cause: err });
+      throw new KatarError('SERVER_UNREACHABLE', `no answer from ${this.#o.server}: ${errorText(err)}`, { server: this.#o.server }, { cause: err });
     }
     const text = await res.text().catch(() => '');
     if (res.status >= 400) {

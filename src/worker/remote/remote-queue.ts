@@ -1,7 +1,8 @@
 import { isKatarError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { Backoff } from '../../modem/backoff.js';
-import type { IncomingSms, TaskReport } from '../../queue/file-queue.js';
+import { toWireReport } from '../../protocol/katar-wire.js';
+import type { IncomingSms, TaskReport } from '../../queue/queue-types.js';
 import type { InboxSink, LeasedTask, WorkSource } from '../work-source.js';
 import type { KatarClient, WireReport } from './client.js';
 import type { RemoteWorkerState } from './state.js';
@@ -50,9 +51,7 @@ export class RemoteQueue implements WorkSource, InboxSink {
     const { state, logger } = this.#o;
     for (const [id, h] of Object.entries(state.data.held)) {
       state.data.reports.push(
-        h.submitting
-          ? { _id: id, status: 'failed', error: 'outcome unknown: the worker stopped while the modem was sending', final: true }
-          : { _id: id, status: 'failed', error: 'the worker restarted before sending' },
+        toWireReport(h.submitting ? { _id: id, status: 'unknown', error: 'outcome unknown: the worker stopped while the modem was sending' } : { _id: id, status: 'failed', error: 'the worker restarted before sending' }),
       );
       delete state.data.held[id];
       logger.warn({ task: id, submitting: !!h.submitting }, 'task held at the last stop reported as failed');
@@ -105,16 +104,12 @@ export class RemoteQueue implements WorkSource, InboxSink {
   }
 
   async report(r: TaskReport): Promise<void> {
-    const wire: WireReport =
-      r.status === 'done'
-        ? { _id: r._id, status: 'done' }
-        : { _id: r._id, status: 'failed', error: r.error ?? 'failed', ...(r.status === 'unknown' && { final: true }) };
-    await this.#enqueueReport(wire);
+    await this.#enqueueReport(toWireReport(r));
   }
 
   async release(id: string, why: string): Promise<void> {
     // The protocol has no "give back": a failure (retried by the server) is the honest report.
-    await this.#enqueueReport({ _id: id, status: 'failed', error: `not sent: ${why}` });
+    await this.#enqueueReport(toWireReport({ _id: id, status: 'failed', error: `not sent: ${why}` }));
   }
 
   async #enqueueReport(wire: WireReport): Promise<void> {

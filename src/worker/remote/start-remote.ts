@@ -2,6 +2,7 @@ import type { ModemDriver } from '../../modem/driver.js';
 import type { ModemPortFactory } from '../../modem/port.js';
 import { ModemSession } from '../../modem/session/session.js';
 import type { Logger } from '../../log.js';
+import { DEFAULT_INTERVAL_MS } from '../../protocol/katar-wire.js';
 import { lockDataDir } from '../../queue/store/data-dir-lock.js';
 import { ModemWorker } from '../modem-worker.js';
 import { KatarClient } from './client.js';
@@ -45,11 +46,11 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<Running
     const log = o.logger.child({ module: 'remote-worker', worker: o.name });
     const state = await RemoteWorkerState.open(o.dataDir);
     const client = new KatarClient({ server: o.server, queue: o.queue, workerName: o.name, ...(o.token && { token: o.token }) });
-    let intervalMs = 30_000;
+    let intervalMs = DEFAULT_INTERVAL_MS;
     try {
       intervalMs = await client.interval();
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'server not reachable yet; the worker keeps trying');
+      log.warn({ err }, 'server not reachable yet; the worker keeps trying');
     }
     const remote = new RemoteQueue({ client, state, logger: log, intervalMs, ...(o.pollWaitMs !== undefined && { pollWaitMs: o.pollWaitMs }), ...(o.backoff && { backoff: o.backoff }) });
     await remote.start();

@@ -81,9 +81,9 @@ export function durabilityContract(open: OpenQueue): void {
       const { q } = await open();
       const made = await oneOfEach(q);
       await q.receive('sms', { from: '+1', msg: 'old', source: 'http', receivedAt: new Date(START) });
-      expect(await q.prune({ historyDays: 1, inboxDays: 1 }, START + DAY / 2)).toEqual({ tasks: 0, sms: 0 });
+      expect(await q.prune({ historyDays: 1, inboxDays: 1 }, START + DAY / 2)).toEqual({ tasks: 0, sms: 0, events: 0 });
       expect(q.counts('sms').done).toBe(1);
-      expect(await q.prune({ historyDays: 1, inboxDays: 1 }, START + 2 * DAY)).toEqual({ tasks: 3, sms: 1 });
+      expect(await q.prune({ historyDays: 1, inboxDays: 1 }, START + 2 * DAY)).toEqual({ tasks: 3, sms: 1, events: 0 });
       expect(q.counts('sms')).toEqual({ paused: 1, queued: 1, 'in progress': 1, done: 0, failed: 0, cancelled: 0 });
       expect(await codeOf(() => q.get('sms', made.done!._id))).toBe('TASK_NOT_FOUND');
       expect((await q.get('sms', made.queued!._id)).status).toBe('queued');

@@ -48,7 +48,7 @@ export function listingContract(open: OpenQueue): void {
   });
 
   describe('listInbox', () => {
-    it('pages oldest first; next is the afterSeq of the following page', async () => {
+    it('pages oldest first; next is the afterSeq of the following page, on the last page too', async () => {
       const { q } = await open();
       const [m0, m1, m2] = await receiveMany(q, 3);
       await receiveMany(q, 1, 'other');
@@ -59,7 +59,20 @@ export function listingContract(open: OpenQueue): void {
       expect(ids(p2.items)).toEqual([m2!._id, m3!._id]);
       const p3 = await q.listInbox('sms', { limit: 2, afterSeq: Number(p2.next) });
       expect(ids(p3.items)).toEqual([m4!._id]);
-      expect(p3.next).toBeUndefined();
+      expect(p3.next).toBe(String(m4!.seq));
+    });
+
+    it('an empty page keeps the cursor, so that a poller comes back to where it was', async () => {
+      const { q } = await open();
+      expect(await q.listInbox('sms', { limit: 10 })).toEqual({ items: [], next: '0' });
+      const [m0] = await receiveMany(q, 1);
+      const first = await q.listInbox('sms', { limit: 10 });
+      expect(first).toEqual({ items: [m0], next: String(m0!.seq) });
+      expect(await q.listInbox('sms', { limit: 10, afterSeq: Number(first.next) })).toEqual({ items: [], next: first.next });
+      await receiveMany(q, 1, 'other');
+      expect(await q.listInbox('sms', { limit: 10, afterSeq: Number(first.next) })).toEqual({ items: [], next: first.next });
+      const later = await q.receive('sms', { from: '+1', msg: 'later', source: 'http', receivedAt: new Date(START + 9_000) });
+      expect(await q.listInbox('sms', { limit: 10, afterSeq: Number(first.next) })).toEqual({ items: [later.entry], next: String(later.entry.seq) });
     });
 
     it('afterTime lists what was received after that instant', async () => {
@@ -67,6 +80,41 @@ export function listingContract(open: OpenQueue): void {
       const [, , m2, m3] = await receiveMany(q, 4);
       const page = await q.listInbox('sms', { limit: 10, afterTime: new Date(START + 1_000) });
       expect(ids(page.items)).toEqual([m2!._id, m3!._id]);
+      expect(page.next).toBe(String(m3!.seq));
+      // Nothing after the instant yet: next is a cursor past everything looked at.
+      const none = await q.listInbox('sms', { limit: 10, afterTime: new Date(START + 60_000) });
+      expect(none.items).toEqual([]);
+      const later = await q.receive('sms', { from: '+1', msg: 'later', source: 'http', receivedAt: new Date(START + 90_000) });
+      expect(ids((await q.listInbox('sms', { limit: 10, afterSeq: Number(none.next) })).items)).toEqual([later.entry._id]);
+    });
+
+    it('order desc lists newest first, and next pages further into the past', async () => {
+      const { q } = await open();
+      const [m0, m1, m2] = await receiveMany(q, 3);
+      await receiveMany(q, 1, 'other');
+      const [m3, m4] = await receiveMany(q, 2);
+      const p1 = await q.listInbox('sms', { limit: 2, order: 'desc' });
+      expect(ids(p1.items)).toEqual([m4!._id, m3!._id]);
+      expect(p1.next).toBe(String(m3!.seq));
+      const p2 = await q.listInbox('sms', { limit: 2, order: 'desc', afterSeq: Number(p1.next) });
+      expect(ids(p2.items)).toEqual([m2!._id, m1!._id]);
+      const p3 = await q.listInbox('sms', { limit: 2, order: 'desc', afterSeq: Number(p2.next) });
+      expect(ids(p3.items)).toEqual([m0!._id]);
+      expect(p3.next).toBe(String(m0!.seq));
+      // Past the oldest: an empty page that keeps the cursor.
+      expect(await q.listInbox('sms', { limit: 2, order: 'desc', afterSeq: Number(p3.next) })).toEqual({ items: [], next: p3.next });
+      expect(ids((await q.listInbox('sms', { limit: 10, order: 'asc' })).items)).toEqual([m0, m1, m2, m3, m4].map((m) => m!._id));
+    });
+
+    it('order desc with an instant lists what was received before it, newest first', async () => {
+      const { q } = await open();
+      const [m0, m1, m2] = await receiveMany(q, 4);
+      const page = await q.listInbox('sms', { limit: 10, order: 'desc', afterTime: new Date(START + 3_000) });
+      expect(ids(page.items)).toEqual([m2!._id, m1!._id, m0!._id]);
+      expect(page.next).toBe(String(m0!.seq));
+      const none = await q.listInbox('sms', { limit: 10, order: 'desc', afterTime: new Date(START) });
+      expect(none.items).toEqual([]);
+      expect((await q.listInbox('sms', { limit: 10, order: 'desc', afterSeq: Number(none.next) })).items).toEqual([]);
     });
   });
 
@@ -78,6 +126,16 @@ export function listingContract(open: OpenQueue): void {
       expect(r.entry).toMatchObject({ queue: 'sms', from: '+491510000001', msg: 'hi there', source: 'modem:m0', receivedAt: iso(START + 5), sentAt: iso(START - 60_000), dedupKey: 'm0:1', incomplete: true });
       expect((await q.listInbox('sms', { limit: 10 })).items).toEqual([r.entry]);
       expect((await q.listInbox('other', { limit: 10 })).items).toEqual([]);
+    });
+
+    it('a dedupKey is per queue, and a message without receivedAt gets the queue clock', async () => {
+      const { q, clock } = await open();
+      clock.advance(5_000);
+      const a = await q.receive('sms', { from: '+1', msg: 'to sms', source: 'http', dedupKey: 'same' });
+      const b = await q.receive('other', { from: '+1', msg: 'to other', source: 'http', dedupKey: 'same' });
+      expect([a.duplicate, b.duplicate]).toEqual([false, false]);
+      expect(b.entry).toMatchObject({ queue: 'other', msg: 'to other', receivedAt: iso(START + 5_000) });
+      expect((await q.receive('other', { from: '+1', msg: 'to other', source: 'http', dedupKey: 'same' })).entry._id).toBe(b.entry._id);
     });
 
     it('stores a message once per dedupKey: the second time it is a duplicate answered with the first entry', async () => {

@@ -79,6 +79,23 @@ export function orderContract(open: OpenQueue): void {
       expect(ids(await q.lease('sms', 'w', 1))).toEqual([t._id]);
     });
 
+    it('waitForWork resolves at once while a task of that queue is ready, and waits while none is', async () => {
+      const { q, clock } = await open();
+      const t = await addOne(q);
+      expect(await settlesWithin(q.waitForWork('sms', 10_000), 1_000)).toBe(true);
+      // Ready work of another queue is no work of this one.
+      const other = new AbortController();
+      expect(await settlesWithin(q.waitForWork('other', 10_000, other.signal), 100)).toBe(false);
+      other.abort();
+      await leaseOne(q, 'w');
+      await q.report('sms', 'w', [{ _id: t._id, status: 'failed', error: 'busy' }]);
+      const backingOff = new AbortController();
+      expect(await settlesWithin(q.waitForWork('sms', 10_000, backingOff.signal), 100)).toBe(false);
+      backingOff.abort();
+      clock.advance(1_000);
+      expect(await settlesWithin(q.waitForWork('sms', 10_000), 1_000)).toBe(true);
+    });
+
     it('nextPriority is the priority of the task the next lease would hand out', async () => {
       const { q } = await open();
       expect(q.nextPriority('sms')).toBeUndefined();
@@ -91,4 +108,13 @@ export function orderContract(open: OpenQueue): void {
       expect(q.nextPriority('other')).toBeUndefined();
     });
   });
+}
+
+/** Whether `p` settles within `ms` of real time (waitForWork's own timer is real time). */
+async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = await Promise.race([p.then(() => true), late]);
+  clearTimeout(timer);
+  return settled;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { START, addOne, attemptsOf, iso, leaseOne, sms, type OpenQueue } from './contract-kit.js';
+import { START, addOne, attemptsOf, codeOf, iso, leaseOne, sms, type OpenQueue } from './contract-kit.js';
 
 /** What the workers' reports do, and validity. */
 export function outcomeContract(open: OpenQueue): void {
@@ -71,6 +71,57 @@ export function outcomeContract(open: OpenQueue): void {
       await q.report('sms', 'w', [{ _id: t._id, status: 'done' }]);
       expect(await q.get('sms', t._id)).toEqual(first);
       expect(doneEvents).toBe(1);
+    });
+
+    it('repeating a failed report while the task backs off changes nothing: the backoff runs on', async () => {
+      const { q, clock } = await open();
+      const t = await addOne(q);
+      await leaseOne(q, 'w');
+      await q.report('sms', 'w', [{ _id: t._id, status: 'failed', error: 'busy' }]);
+      const first = await q.get('sms', t._id);
+      expect(first.notBefore).toBe(iso(START + 1_000));
+      let events = 0;
+      q.on('status', () => events++);
+      clock.advance(600);
+      await q.report('sms', 'w', [{ _id: t._id, status: 'failed', error: 'busy' }]);
+      await q.reportAndLease('sms', 'w', [{ _id: t._id, status: 'failed', error: 'busy' }], 0);
+      // A worker that never held it is still refused.
+      expect(await codeOf(() => q.report('sms', 'other', [{ _id: t._id, status: 'failed', error: 'busy' }]))).toBe('LEASE_LOST');
+      expect(await q.get('sms', t._id)).toEqual(first);
+      expect(events).toBe(0);
+      clock.advance(400);
+      expect(attemptsOf(await leaseOne(q, 'w'))).toEqual([
+        [1, 'w', 'failed'],
+        [2, 'w', undefined],
+      ]);
+    });
+
+    it('a repeated failed report on a backed-off task that was paused leaves it paused', async () => {
+      const { q, clock } = await open();
+      const t = await addOne(q);
+      await leaseOne(q, 'w');
+      await q.report('sms', 'w', [{ _id: t._id, status: 'failed', error: 'busy' }]);
+      const paused = await q.pause('sms', t._id);
+      clock.advance(2_000);
+      await q.report('sms', 'w', [{ _id: t._id, status: 'failed', error: 'busy' }]);
+      expect(await q.get('sms', t._id)).toEqual(paused);
+    });
+
+    it('a batch that reports one task twice applies it once, and refuses contradicting reports with VALIDATION', async () => {
+      const { q } = await open();
+      const [a, b] = (await q.add('sms', [sms('+1'), sms('+2')])).map((x) => x.task);
+      await leaseOne(q, 'w');
+      await leaseOne(q, 'w');
+      let events = 0;
+      q.on('status', () => events++);
+      const failed = { _id: a!._id, status: 'failed' as const, error: 'busy' };
+      await q.report('sms', 'w', [failed, failed]);
+      expect(events).toBe(1);
+      expect(attemptsOf(await q.get('sms', a!._id))).toEqual([[1, 'w', 'failed']]);
+      const held = await q.get('sms', b!._id);
+      expect(await codeOf(() => q.report('sms', 'w', [{ _id: b!._id, status: 'done' }, { _id: b!._id, status: 'failed', error: 'x' }]))).toBe('VALIDATION');
+      expect(await q.get('sms', b!._id)).toEqual(held);
+      expect(q.counts('sms')).toMatchObject({ queued: 1, 'in progress': 1, done: 0 });
     });
 
     it('repeating the report that failed a task for good is harmless', async () => {

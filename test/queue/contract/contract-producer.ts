@@ -30,6 +30,14 @@ export function producerContract(open: OpenQueue): void {
       for (const t of [a!, b!, c!]) expect(await q.get('sms', t._id)).toEqual(t);
     });
 
+    it('a retry of a batch already taken gets its tasks back at the limit, not QUEUE_FULL', async () => {
+      const { q } = await open({ maxLiveTasks: 2 });
+      const first = await q.add('sms', [sms('+1', { idempotencyKey: 'a' }), sms('+2', { idempotencyKey: 'b' })]);
+      const again = await q.add('sms', [sms('+1', { idempotencyKey: 'a' }), sms('+2', { idempotencyKey: 'b' })]);
+      expect(again.map((o) => [o.task._id, o.created])).toEqual(first.map((o) => [o.task._id, false]));
+      expect(await codeOf(() => q.add('sms', [sms('+1', { idempotencyKey: 'a' }), sms('+3', { idempotencyKey: 'c' })]))).toBe('QUEUE_FULL');
+    });
+
     it('past maxLiveTasks the whole batch is refused with QUEUE_FULL and nothing of it is stored', async () => {
       const { q } = await open({ maxLiveTasks: 3 });
       await q.add('sms', [sms('+1'), sms('+2')]);

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { SerialChain } from '../../serial-chain.js';
+import type { DeadLetter, SubscriptionProgress } from '../sms-queue.js';
+import { openJsonDocument, type JsonDocument } from './json-document.js';
+
+/** Dead letters kept per subscription; past it the oldest are dropped (and counted). */
+export const MAX_DEAD_LETTERS = 1000;
+
+interface CursorFile {
+  version: 1;
+  cursors: Record<string, number>;
+}
+
+interface DeadLetterFile {
+  version: 1;
+  letters: DeadLetter[];
+  /** Dead letters dropped past MAX_DEAD_LETTERS. */
+  dropped: number;
+}
+
+/**
+ * Webhook progress in the data directory: `webhooks.json` holds every subscription's
+ * cursor (small, rewritten at each batched save), `webhook-dead-<name>.json` its dead
+ * letters (rewritten only when one is added or taken). Each is a lowdb document written
+ * durably (temp file, fsync, rename); writes of one file go one at a time.
+ */
+export class SubscriptionFiles implements SubscriptionProgress {
+  readonly #dir: string;
+  #cursors: JsonDocument<CursorFile> | undefined;
+  readonly #dead = new Map<string, JsonDocument<DeadLetterFile>>();
+  readonly #chain = new SerialChain();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  async #cursorDoc(): Promise<JsonDocument<CursorFile>> {
+    this.#cursors ??= await openJsonDocument<CursorFile>(join(this.#dir, 'webhooks.json'), { version: 1, cursors: {} });
+    return this.#cursors;
+  }
+
+  async #deadDoc(name: string): Promise<JsonDocument<DeadLetterFile>> {
+    let doc = this.#dead.get(name);
+    if (!doc) {
+      doc = await openJsonDocument<DeadLetterFile>(join(this.#dir, `webhook-dead-${name}.json`), { version: 1, letters: [], dropped: 0 });
+      this.#dead.set(name, doc);
+    }
+    return doc;
+  }
+
+  load(name: string): Promise<{ cursor: number | undefined; deadLetters: DeadLetter[] }> {
+    return this.#chain.run(async () => {
+      const cursors = await this.#cursorDoc();
+      const dead = await this.#deadDoc(name);
+      // Own properties only: a subscription named like an Object.prototype member has no cursor by inheritance.
+      const cursor = Object.hasOwn(cursors.data.cursors, name) ? cursors.data.cursors[name] : undefined;
+      return { cursor, deadLetters: [...dead.data.letters] };
+    });
+  }
+
+  saveCursor(name: string, cursor: number): Promise<void> {
+    return this.#chain.run(async () => {
+      const doc = await this.#cursorDoc();
+      if (doc.data.cursors[name] === cursor) return;
+      doc.data.cursors = { ...doc.data.cursors, [name]: cursor };
+      await doc.write();
+    });
+  }
+
+  addDeadLetter(name: string, letter: DeadLetter): Promise<void> {
+    return this.#chain.run(async () => {
+      const doc = await this.#deadDoc(name);
+      const letters = [...doc.data.letters, letter];
+      const over = Math.max(0, letters.length - MAX_DEAD_LETTERS);
+      doc.data = { version: 1, letters: letters.slice(over), dropped: doc.data.dropped + over };
+      await doc.write();
+    });
+  }
+
+  takeDeadLetters(name: string, ids?: readonly number[]): Promise<DeadLetter[]> {
+    return this.#chain.run(async () => {
+      const doc = await this.#deadDoc(name);
+      const wanted = ids ? new Set(ids) : undefined;
+      const taken = doc.data.letters.filter((l) => !wanted || wanted.has(l.event.id));
+      if (taken.length === 0) return [];
+      doc.data = { ...doc.data, letters: doc.data.letters.filter((l) => wanted && !wanted.has(l.event.id)) };
+      await doc.write();
+      return taken;
+    });
+  }
+}
