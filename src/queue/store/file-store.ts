@@ -8,10 +8,10 @@ import { CheckpointWriter } from './checkpoint-writer.js';
 import { removeStale } from './checkpoint-files.js';
 import { CommitConfirm } from './commit-confirm.js';
 import { compactLogs } from './compaction.js';
-import { compactEvents, type EventRetention } from './event-compaction.js';
+import type { EventRetention } from './event-compaction.js';
 import { DiskWatch, type StoreHealth } from './disk-watch.js';
-import { EventIndex } from './event-index.js';
-import { readEventFile, type EventScan } from './event-reader.js';
+import type { EventScan } from './event-reader.js';
+import { StoreEvents } from './store-events.js';
 import { syncDirectory } from './durable-json-file.js';
 import { writeFirstManifest } from './first-manifest.js';
 import { GroupCommit } from './group-commit.js';
@@ -67,15 +67,8 @@ export class FileStore {
   readonly inboxByKey = new Map<string, string>();
   /** Largest seq seen, so new tasks and messages keep counting up. */
   maxSeq = 0;
-  /** What is in memory of the event log: the newest events and a sample of positions (event-index.ts). */
-  #events = new EventIndex();
-  /** Events appended since the last flush began: visible once that flush is durable. */
-  #staged: Array<{ event: GatewayEvent; pos: LogPosition }> = [];
-  /** The last event id handed out (staged, in a flush in flight, or durable): ids never repeat. */
-  #lastEventId = 0;
-  readonly #eventListeners: Array<(events: readonly GatewayEvent[]) => void> = [];
-  /** File reads of the event log and its rewrite by retention, one at a time. */
-  readonly #eventFile = new SerialChain();
+  /** The event log: staged events, their index, listeners (store-events.ts). */
+  readonly #events: StoreEvents;
 
   /** The open files and the durable claims; set by `open`, like the three helpers below. */
   #files!: StoreFiles;
@@ -102,6 +95,7 @@ export class FileStore {
     this.#segmentTasks = opts.segmentTasks ?? 4096;
     this.#segments = new SegmentMap(this.#segmentTasks);
     this.#warn = opts.onWarning ?? (() => undefined);
+    this.#events = new StoreEvents((msg, details) => this.#warn(msg, details));
     this.#step = opts.onCheckpointStep ?? (async () => undefined);
     this.#disk = new DiskWatch(dir, { reserveBytes: opts.reserveBytes ?? 16 * 1024 * 1024, ...(opts.probeIntervalMs !== undefined && { probeIntervalMs: opts.probeIntervalMs }) });
     this.#disk.onProbeOk = () => this.#mutex.run(() => this.#failure.becomeWritable());
@@ -149,11 +143,7 @@ export class FileStore {
     this.inboxByKey.clear();
     for (const [k, v] of state.inboxByKey) this.inboxByKey.set(k, v);
     this.maxSeq = Math.max(this.maxSeq, state.maxSeq);
-    // An event id is never handed out twice, even one of a write that failed.
-    state.events.raiseNewest(this.#events.newest);
-    this.#events = state.events;
-    this.#lastEventId = Math.max(this.#lastEventId, state.events.newest);
-    this.#staged = [];
+    this.#events.replaceIndex(state.events);
     // Segments whose tasks changed in the journal are not yet in the checkpoint: dirty.
     const dirty = this.#segments.takeDirty();
     for (const seq of state.changedSeqs) dirty.add(this.#segments.of(seq));
@@ -233,41 +223,22 @@ export class FileStore {
    */
   addEvent(type: EventType, data: Record<string, unknown>, queue: string | undefined, time: string): GatewayEvent {
     this.#failure.noteChange();
-    const id = ++this.#lastEventId;
-    const event: GatewayEvent = { id, type, time, ...(queue !== undefined && { queue }), data };
-    this.#staged.push({ event, pos: this.#files.eventsLog.append(event) });
-    return event;
+    return this.#events.add(this.#files.eventsLog, type, data, queue, time);
   }
 
   /** Registers a listener told of every event once it is durable, in id order. */
   onEvents(listener: (events: readonly GatewayEvent[]) => void): void {
-    this.#eventListeners.push(listener);
+    this.#events.onEvents(listener);
   }
 
   /** The oldest event id kept (undefined while none) and the newest durable one. */
   eventBounds(): { oldest: number | undefined; newest: number } {
-    return { oldest: this.#events.oldest, newest: this.#events.newest };
+    return this.#events.bounds();
   }
 
-  /** Durable events after `after` (oldest first): from memory when recent, else read from the file. */
-  async scanEvents(after: number, types: ReadonlySet<EventType> | undefined, limit: number): Promise<EventScan> {
-    const start = this.#events.start(after);
-    if (start.kind === 'tail') {
-      const out: EventScan = { events: [], lastSeen: after };
-      for (const ev of start.events) {
-        if (out.events.length >= limit) break;
-        out.lastSeen = ev.id;
-        if (!types || types.has(ev.type)) out.events.push(ev);
-      }
-      return out;
-    }
-    return this.#eventFile.run(() => {
-      const log = this.#files.eventsLog;
-      // Offsets are re-read inside the gate: a rewrite may have moved every record.
-      const again = this.#events.start(after);
-      const offset = again.kind === 'file' ? again.offset : 0;
-      return readEventFile(log.path, { offset, end: log.durable.bytes, after, ...(types && { types }), limit });
-    });
+  /** Durable events after `after` (oldest first), at most `limit`, of `types` when given. */
+  scanEvents(after: number, types: ReadonlySet<EventType> | undefined, limit: number): Promise<EventScan> {
+    return this.#events.scan(this.#files, after, types, limit);
   }
 
   #indexHistory(t: Task, pos: LogPosition, into: HistoryIndex = this.history): void {
@@ -310,35 +281,21 @@ export class FileStore {
     if (!logs.some((l) => l.dirty)) return;
     const claims = f.nextClaims();
     // Every event staged so far goes out with this flush (one buffer per log, all written).
-    const staged = this.#staged;
-    this.#staged = [];
+    const staged = this.#events.takeStaged();
     // Every write must have settled before a rollback: a late positional write of the failed
     // flush must not land over what is written after the store recovers.
     const results = await Promise.allSettled([...logs.map((l) => l.flush()), f.slots.write(claims)]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      this.#staged = [];
+      this.#events.dropStaged();
       throw this.#failure.fail(failed.reason);
     }
     f.claims = claims;
-    if (staged.length) this.#publish(staged);
+    this.#events.publish(staged);
     this.#confirm.schedule();
     if (f.closing) await f.closeClosingJournal();
     if (this.#checkpoints.due) {
       setImmediate(() => void this.checkpoint().catch((err: unknown) => this.#warn('checkpoint failed; the journal stays valid and it is retried', { err })));
-    }
-  }
-
-  #publish(staged: ReadonlyArray<{ event: GatewayEvent; pos: LogPosition }>): void {
-    for (const s of staged) this.#events.add(s.event, s.pos);
-    const events = staged.map((s) => s.event);
-    for (const l of this.#eventListeners) {
-      // The events are durable whatever a listener does: its error must not fail the commit.
-      try {
-        l(events);
-      } catch (err) {
-        this.#warn('an event listener failed', { err });
-      }
     }
   }
 
@@ -366,24 +323,7 @@ export class FileStore {
       const parts = { dir: this.dir, files: this.#files, history: this.history, inbox: this.inbox, inboxByKey: this.inboxByKey };
       const removed = await compactLogs({ ...parts, indexHistory: (t, pos, into) => this.#indexHistory(t, pos, into), fail }, dropTask, dropSms);
       if (!events) return { ...removed, events: 0 };
-      const n = await this.#eventFile.run(() =>
-        compactEvents(
-          {
-            dir: this.dir,
-            files: this.#files,
-            index: this.#events,
-            swapIndex: (idx) => {
-              idx.raiseNewest(this.#events.newest);
-              this.#events = idx;
-            },
-            restage: (move) => {
-              for (const s of this.#staged) s.pos = move(s.event);
-            },
-            fail,
-          },
-          events,
-        ),
-      );
+      const n = await this.#events.compact(this.dir, this.#files, events, fail);
       return { ...removed, events: n };
     });
   }

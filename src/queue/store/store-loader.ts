@@ -22,6 +22,8 @@ export interface LoadedState {
   maxSeq: number;
   /** The event log's index (docs/EVENTS.md). */
   events: EventIndex;
+  /** Salvage mode only: where each readable event is (store recover rewrites the file from them). */
+  eventOffsets: Set<number>;
   /** The manifest in effect; undefined for a new or v0.1 directory (to be upgraded). */
   manifest: Manifest | undefined;
   /** First journal to replay (manifest's, or v0.1 live.json's). */
@@ -71,7 +73,7 @@ class Loader {
   readonly s: LoadedState;
 
   constructor(readonly dir: string, readonly mode: LoadOptions['mode'], claims: Claims, manifest: Manifest | undefined, journalStart: number) {
-    this.s = { live: new Map(), history: new HistoryIndex(), inbox: [], inboxByKey: new Map(), maxSeq: 0, events: new EventIndex(), manifest, journalStart, claims, finished: new Set(), changedSeqs: new Set(), fixes: [] };
+    this.s = { live: new Map(), history: new HistoryIndex(), inbox: [], inboxByKey: new Map(), maxSeq: 0, events: new EventIndex(), eventOffsets: new Set(), manifest, journalStart, claims, finished: new Set(), changedSeqs: new Set(), fixes: [] };
   }
 
   problem(p: StoreProblem, shortfall = false): void {
@@ -188,6 +190,7 @@ class Loader {
     const ev = value as GatewayEvent;
     if (ev.id <= this.s.events.newest) return `event ${ev.id} after event ${this.s.events.newest}: ids must increase`;
     this.s.events.add(ev, { offset: r.offset, length: r.length });
+    if (this.mode === 'salvage') this.s.eventOffsets.add(r.offset);
     return undefined;
   }
 

@@ -54,23 +54,26 @@ export async function recoverStore(dir: string, now: Date = new Date()): Promise
       return false;
     }
   };
-  for (const f of damaged) if (f !== FILES.history && f !== FILES.inbox) await moveAside(f);
+  // History, inbox and the event log are rewritten with what can still be read: the event
+  // log keeps its newest id, so no id is handed out twice after a recovery.
+  for (const f of damaged) if (f !== FILES.history && f !== FILES.inbox && f !== FILES.events) await moveAside(f);
 
   const slots = await readSlots(join(dir, SLOTS_FILE)).catch(() => ({ newest: undefined }));
   const old: Manifest | undefined = await readManifest(dir).catch(() => undefined);
   const gen = Math.max(slots.newest?.gen ?? 0, old?.claims.gen ?? 0) + 1;
-  const marks = { history: state.claims.history, inbox: state.claims.inbox };
+  const marks = { history: state.claims.history, inbox: state.claims.inbox, events: state.claims.events ?? { records: 0, bytes: 0, epoch: 0 } };
   for (const [which, file, keep] of [
     ['history', FILES.history, new Set([...state.history.values()].map((m) => m.pos.offset))],
     ['inbox', FILES.inbox, new Set(state.inbox.map((m) => m.pos.offset))],
+    ['events', FILES.events, state.eventOffsets],
   ] as const) {
-    if (damaged.includes(file) && (await moveAside(file))) marks[which] = await rewriteFrom(join(dir, aside, file), join(dir, file), keep, state.claims[which].epoch + 1);
+    if (damaged.includes(file) && (await moveAside(file))) marks[which] = await rewriteFrom(join(dir, aside, file), join(dir, file), keep, marks[which].epoch + 1);
     else await truncate(join(dir, file), marks[which].bytes).catch(() => undefined);
   }
 
   const journals = (await readdir(dir)).map((f) => JOURNAL_RE.exec(f)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
   const journal = Math.max(state.claims.journal.file, ...journals) + 1;
-  const claims: Claims = { gen, journal: { file: journal, records: 0, bytes: 0 }, history: marks.history, inbox: marks.inbox };
+  const claims: Claims = { gen, journal: { file: journal, records: 0, bytes: 0 }, history: marks.history, inbox: marks.inbox, events: marks.events };
   const segmentTasks = old?.segmentTasks ?? 4096;
   const bySegment = new Map<number, Task[]>();
   for (const t of state.live.values()) {

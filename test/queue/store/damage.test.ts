@@ -171,4 +171,24 @@ describe('damaged files are detected, named, and never dropped silently', () => 
     await s2.close();
     expect((await readFile(h, 'utf8')).split('\n')[0]).toMatch(/"epoch":1/);
   });
+
+  it('a damaged event record stops the start; recover keeps the readable events and their ids, so none is handed out twice', async () => {
+    const e = join(tmp.dir, 'events.jsonl');
+    const s = await FileStore.open(tmp.dir);
+    for (let i = 1; i <= 5; i++) s.addEvent('sms.queued', { n: i }, 'sms', '2026-01-01T00:00:00.000Z');
+    await s.commit();
+    await s.settled();
+    await zeroBytes(e, await offsetOf(e, '"id":3'), 8);
+    const err = await openError(tmp.dir);
+    expect(err.message).toMatch(/events\.jsonl/);
+    expect(err.details).toMatchObject({ file: 'events.jsonl', offset: await offsetOf(e, '\u0000') });
+    const { recoverStore } = await import('../../../src/queue/store/store-recover.js');
+    await recoverStore(tmp.dir);
+    const s2 = await FileStore.open(tmp.dir);
+    expect(s2.eventBounds()).toEqual({ oldest: 1, newest: 5 });
+    expect((await s2.scanEvents(0, undefined, 10)).events.map((ev) => ev.id)).toEqual([1, 2, 4, 5]);
+    expect(s2.addEvent('sms.sent', {}, 'sms', '2026-01-01T00:00:01.000Z').id).toBe(6);
+    await s2.commit();
+    await s2.close();
+  });
 });
