@@ -28,6 +28,7 @@ const PACKAGES = [
   { name: 'serialport', regex: '^(serialport|@serialport/[^/]+)(/|$)', owners: ['src/modem/serial-port.ts'] },
   { name: 'lowdb', regex: '^lowdb(/|$)', owners: ['src/queue/store/**'] },
   { name: 'pino', regex: '^pino(/|$)', owners: ['src/log.ts'] },
+  { name: 'pino-pretty', regex: '^pino-pretty(/|$)', owners: ['src/log.ts'] },
   { name: 'node-cron', regex: '^node-cron(/|$)', owners: ['src/queue/housekeeping.ts'] },
   { name: 'libphonenumber-js', regex: '^libphonenumber-js(/|$)', owners: ['src/gateway/message-rules.ts'] },
   { name: 'systemd-notify', regex: '^systemd-notify(/|$)', owners: ['src/service/notify-transport.ts'] },

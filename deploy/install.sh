@@ -7,6 +7,9 @@
 #   sudo deploy/install.sh --uninstall     remove the program; keep config and data
 #   deploy/install.sh --prefix /tmp/root   into a staging root (an image, a test)
 #
+# It also puts a `katar-sms` command in /usr/local/bin that finds the service's config and
+# data dir by itself (katar-sms status, sudo katar-sms token --role producer).
+#
 # Running it again is safe: an existing /etc/katar-sms/config.json is never touched.
 set -eu
 
@@ -52,6 +55,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 APP=$DESTDIR/opt/$NAME
 UNIT=$DESTDIR/etc/systemd/system/$NAME.service
 RULE=$DESTDIR/etc/udev/rules.d/99-katar-modem.rules
+BIN=$DESTDIR/usr/local/bin/$NAME
 CONF_DIR=$DESTDIR/etc/$NAME
 DATA_DIR=$DESTDIR/var/lib/$NAME
 
@@ -130,12 +134,13 @@ if [ "$UNINSTALL" = 1 ]; then
     systemctl --root="$DESTDIR" --quiet disable "$NAME.service" 2>/dev/null || true
   fi
   rm -f "$UNIT" "$RULE"
+  if [ -f "$BIN" ] && grep -q 'written by deploy/install.sh' "$BIN"; then rm -f "$BIN"; fi
   rm -rf "$APP" "$APP.new" "$APP.old"
   if [ -z "$DESTDIR" ]; then
     systemctl daemon-reload
     udevadm control --reload 2>/dev/null || true
   fi
-  say "removed $APP, $UNIT and $RULE"
+  say "removed $APP, $UNIT, $RULE and $BIN"
   say "kept: $CONF_DIR (config and tokens), $DATA_DIR (queue, history, inbox), user $NAME"
   say "to remove those too: rm -rf $CONF_DIR $DATA_DIR && userdel $NAME && groupdel $NAME"
   exit 0
@@ -159,6 +164,7 @@ case $NODE_BIN in
     if [ -z "$DESTDIR" ]; then die "$NODE_BIN is in a home directory, which the service cannot see; install Node system-wide (see above)"; fi ;;
 esac
 [ -f "$SRC/dist/src/cli/main.js" ] || die "$SRC/dist has no build: run 'npm ci && npm run build' in $SRC first"
+[ -f "$SRC/scripts/build-if-needed.mjs" ] || die "$SRC/scripts/build-if-needed.mjs is missing (package.json's prepare runs it during npm ci)"
 [ "$SRC" != "$APP" ] || die "run the install.sh of the new release, not the installed copy in $APP"
 if [ "$NO_NPM" != 1 ]; then
   command -v npm >/dev/null 2>&1 || die "npm is needed to install the dependencies (sudo apt install npm)"
@@ -182,6 +188,9 @@ cp -R "$SRC/deploy" "$STAGE/"
 for f in package.json package-lock.json README.md LICENSE; do
   if [ -f "$SRC/$f" ]; then cp "$SRC/$f" "$STAGE/"; fi
 done
+# package.json's `prepare` runs this during `npm ci`; with no src/ beside it, it does nothing.
+mkdir -p "$STAGE/scripts"
+cp "$SRC/scripts/build-if-needed.mjs" "$STAGE/scripts/"
 if [ "$NO_NPM" = 1 ]; then
   if [ -d "$APP/node_modules" ]; then mv "$APP/node_modules" "$STAGE/"; fi
   say "skipping npm ci (--no-npm)"
@@ -204,6 +213,28 @@ cp "$SRC/deploy/99-katar-modem.rules" "$RULE.tmp"
 chmod 0644 "$RULE.tmp" && mv "$RULE.tmp" "$RULE"
 say "installed $UNIT (node: $NODE_BIN) and $RULE"
 
+# The command line for the installed gateway. It points status, probe, token and store at
+# the service's config and data dir; run by root it drops to the service's user (which can
+# read the config and owns the data dir), so that nothing it writes there is root's.
+mkdir -p "${BIN%/*}"
+cat >"$BIN.tmp" <<EOF
+#!/bin/sh
+# katar-sms: the command line of the installed gateway, written by deploy/install.sh.
+# The service's config and data dir are the defaults of its commands; see katar-sms help.
+export KATAR_CONFIG="\${KATAR_CONFIG:-/etc/$NAME/config.json}"
+export KATAR_DATA_DIR="\${KATAR_DATA_DIR:-/var/lib/$NAME}"
+main=/opt/$NAME/dist/src/cli/main.js
+if [ "\$(id -u)" = 0 ] && id -u $NAME >/dev/null 2>&1; then
+  if command -v setpriv >/dev/null 2>&1; then
+    exec setpriv --reuid=$NAME --regid=$NAME --init-groups -- "$NODE_BIN" "\$main" "\$@"
+  fi
+  exec runuser -u $NAME -- env KATAR_CONFIG="\$KATAR_CONFIG" KATAR_DATA_DIR="\$KATAR_DATA_DIR" "$NODE_BIN" "\$main" "\$@"
+fi
+exec "$NODE_BIN" "\$main" "\$@"
+EOF
+chmod 0755 "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
+say "installed $BIN (try: katar-sms status; sudo katar-sms token --role producer)"
+
 # The config holds tokens and the SIM PIN: readable by root and the service only.
 mkdir -p "$CONF_DIR"
 chmod 0750 "$CONF_DIR"
@@ -220,7 +251,8 @@ else
   chmod 0640 "$CONF_DIR/config.json.tmp"
   own "root:$NAME" "$CONF_DIR/config.json.tmp"
   mv "$CONF_DIR/config.json.tmp" "$CONF_DIR/config.json"
-  say "wrote $CONF_DIR/config.json with fresh random tokens: set defaultRegion and the modem there"
+  say "wrote $CONF_DIR/config.json with fresh random tokens (print one: sudo katar-sms token --role producer)"
+  say "national numbers (0404 341 143) need \"defaultRegion\" there, e.g. \"DE\"; without it only E.164 (+61404341143) is taken"
 fi
 mkdir -p "$DATA_DIR"
 chmod 0750 "$DATA_DIR"

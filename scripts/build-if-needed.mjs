@@ -1,11 +1,18 @@
-// Builds dist/ when it is missing or older than any source file, so `npm start`
-// works on a fresh clone without a separate build step.
+// Builds dist/ when it is missing or older than any source file. It runs before
+// `npm start` (prestart) and after `npm install` / `npm ci` (prepare), so that a fresh
+// clone has a working `npx katar-sms` without a separate build step.
+//
+// Two trees have nothing to build, and it then does nothing: an installed release
+// (deploy/install.sh copies dist/ without src/ and runs `npm ci --omit=dev` there), and a
+// checkout installed with `npm ci --omit=dev` whose dist/ is already built (TypeScript is
+// a dev dependency, so it cannot rebuild; it says so when the sources are newer).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const entry = join(root, 'dist/src/cli/main.js');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -16,15 +23,27 @@ function newestMtime(dir) {
   return newest;
 }
 
+const sourceDirs = ['src', 'drivers'].map((d) => join(root, d)).filter((d) => existsSync(d));
+if (sourceDirs.length === 0) process.exit(0);
+
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'drivers')));
-if (built < sources) {
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  } catch (err) {
-    // tsc emits even when it reports errors; remove the entry so that a half-built dist/
-    // is never taken for a current one.
-    rmSync(entry, { force: true });
-    throw err;
+const sources = Math.max(...sourceDirs.map(newestMtime));
+if (built >= sources) process.exit(0);
+
+if (!existsSync(tsc)) {
+  if (built > 0) {
+    process.stderr.write('katar-sms: src/ is newer than dist/, but TypeScript is not installed (npm ci --omit=dev leaves it out): keeping the existing dist/. Run `npm ci && npm run build` to rebuild.\n');
+    process.exit(0);
   }
+  process.stderr.write('katar-sms: dist/ is not built and TypeScript is not installed (npm ci --omit=dev leaves it out). Run `npm ci` (with the dev dependencies) first; it builds dist/.\n');
+  process.exit(1);
+}
+
+try {
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+} catch (err) {
+  // tsc emits even when it reports errors; remove the entry so that a half-built dist/
+  // is never taken for a current one.
+  rmSync(entry, { force: true });
+  throw err;
 }

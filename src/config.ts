@@ -31,6 +31,8 @@ export interface ModemConfig {
   statusReports: boolean;
   /** Seconds the simulated modem takes per AT+CMGS (path `sim` only). */
   simSendLatencyMs: number;
+  /** Loopback port of the simulated modem's control API (path `sim` only); unset or 0: any free port. */
+  simControlPort?: number;
 }
 
 /** One webhook subscription: signed POSTs of the events of `events` to `url` (src/events/). */
@@ -57,6 +59,8 @@ export interface Config {
   port: number;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `json` lines (journald), `pretty` readable lines, or `auto`: pretty on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'pretty' | 'json';
   /** ISO 3166 region for national numbers (e.g. "AU"); without it numbers must be E.164. */
   defaultRegion?: string;
   /** Most SMS parts one message may take. */
@@ -189,7 +193,7 @@ function readToken(value: unknown, path: string): TokenConfig {
 
 function readModem(value: unknown, path: string, index: number, queues: string[]): ModemConfig {
   const r = Reader.of(value, path);
-  r.allow('name', 'path', 'baudRate', 'driver', 'pin', 'queue', 'statusReports', 'simSendLatencyMs');
+  r.allow('name', 'path', 'baudRate', 'driver', 'pin', 'queue', 'statusReports', 'simSendLatencyMs', 'simControlPort');
   const m: ModemConfig = {
     name: r.str('name', `modem${index}`, /^[\w.-]{1,32}$/, 'must be 1-32 letters, digits, _ . -')!,
     path: r.str('path', undefined) ?? fail(r.key('path'), 'is required (a serial device such as /dev/ttyUSB2, or "sim")'),
@@ -202,6 +206,7 @@ function readModem(value: unknown, path: string, index: number, queues: string[]
   if (driver) m.driver = driver;
   const pin = r.str('pin', undefined, /^\d{4,8}$/, 'must be 4 to 8 digits');
   if (pin) m.pin = pin;
+  if (r.obj.simControlPort !== undefined) m.simControlPort = r.int('simControlPort', 0, 0, 65535);
   if (!queues.includes(m.queue)) fail(r.key('queue'), `names no configured queue (queues: ${queues.join(', ')})`);
   return m;
 }
@@ -258,7 +263,7 @@ function readWebhooks(raw: unknown): WebhookConfig[] {
 /** Validates a parsed config object and fills in defaults. Throws CONFIG_INVALID naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = Reader.of(raw ?? {}, '');
-  r.allow('host', 'port', 'dataDir', 'logLevel', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', 'webhooks', 'events', '$schema');
+  r.allow('host', 'port', 'dataDir', 'logLevel', 'logFormat', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', 'webhooks', 'events', '$schema');
   const queuesRaw = r.obj.queues ?? { sms: {} };
   const qr = Reader.of(queuesRaw, 'queues');
   // JSON.parse keeps "__proto__" as an own key; assigning it into a plain {} would replace
@@ -300,6 +305,7 @@ export function parseConfig(raw: unknown): Config {
     port: r.int('port', 3000, 0, 65535),
     dataDir: r.str('dataDir', './data')!,
     logLevel: r.oneOf('logLevel', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    logFormat: r.oneOf('logFormat', 'auto', ['auto', 'pretty', 'json'] as const),
     maxParts: r.int('maxParts', 10, 1, 255),
     bodyLimitBytes: r.int('bodyLimitBytes', 65_536, 1024, 16 * 1024 * 1024),
     requestTimeoutMs: r.int('requestTimeoutMs', 30_000, 100, 3_600_000),

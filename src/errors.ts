@@ -12,11 +12,17 @@ export type ErrorCode =
   // the store cannot write for another reason (EIO, read-only file system...)
   | 'STORE_UNAVAILABLE'
   | 'UNSAFE_LISTEN'
+  // the HTTP port is held by another process (checked before anything else starts)
+  | 'PORT_IN_USE'
   // producer / worker input
   | 'VALIDATION'
   | 'QUEUE_NOT_FOUND'
   | 'TASK_NOT_FOUND'
   | 'TASK_CONFLICT'
+  // an idempotency key already used for a message with another recipient or text
+  | 'IDEMPOTENCY_CONFLICT'
+  // a request body that is not JSON (no or another Content-Type)
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'LEASE_LOST'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'

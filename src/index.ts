@@ -24,7 +24,7 @@ export type RunningKatarSms = Gateway & { url: string; close(): Promise<void> };
  */
 export async function openGateway(config: Record<string, unknown> = {}, opts: { logger?: Logger } = {}): Promise<RunningKatarSms> {
   const cfg = parseConfig(config);
-  const logger = opts.logger ?? createLogger(cfg.logLevel);
+  const logger = opts.logger ?? createLogger(cfg.logLevel, cfg.logFormat);
   const running = await startGateway(cfg, logger, modemComponents());
   return Object.assign(new Gateway(running.parts), { url: running.url, close: running.close });
 }

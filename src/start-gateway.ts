@@ -1,13 +1,16 @@
+import { resolve as resolvePath } from 'node:path';
 import { assertSafeListen, type Config } from './config.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
 import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
-import type { Logger } from './log.js';
+import { DETAILS_KEY, type Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
 import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
 import { openFileQueue } from './queue/open-file-queue.js';
+import { packageVersion } from './package-version.js';
+import { assertPortFree, isAddressInUse, portInUse } from './port-probe.js';
 
 /** A started gateway and the way to stop it. */
 export interface RunningGateway {
@@ -24,11 +27,13 @@ export type ComponentStarter = (parts: GatewayParts, config: Config, logger: Log
 
 /**
  * The composition root: the only place that knows every concrete piece. Order of start:
- * open the queue (the file-backed one locks the data dir and loads its store), start
- * workers, listen.
+ * check that the port is free (before anything is locked or a modem opened), open the
+ * queue (the file-backed one locks the data dir and loads its store), start workers,
+ * listen.
  */
 export async function startGateway(config: Config, logger: Logger, components: ComponentStarter[] = []): Promise<RunningGateway> {
   assertSafeListen(config);
+  await assertPortFree(config.host, config.port);
   const closers: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const c of closers.splice(0).reverse()) {
@@ -89,16 +94,44 @@ export async function startGateway(config: Config, logger: Logger, components: C
       closers.push(() => c.close());
     }
     const app = await buildApp({ parts, config, logger, webhooks });
-    const address = await app.listen({ host: config.host, port: config.port });
     closers.push(() => app.close());
+    const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+      // Taken since the probe at the start.
+      throw isAddressInUse(err) ? portInUse(config.host, config.port, err) : err;
+    });
     const url = address.replace('[::1]', 'localhost');
-    logger.info({ url, gatewayId, dataDir: config.dataDir, queues: queue.queueNames, auth: config.tokens.length > 0 }, `katar-sms listening on ${url}`);
+    const started = startedLine(config, url);
+    logger.info({ [DETAILS_KEY]: { ...started.fields, gatewayId, queues: queue.queueNames } }, started.msg);
     for (const name of queue.queueNames) {
-      logger.info(`queue "${name}": workers GET/POST ${url}/v1/queue/${name}, POST ${url}/v1/queue/${name}/receive; producers POST ${url}/v1/queue/${name}/send, GET ${url}/v1/queue/${name}/tasks, GET ${url}/v1/queue/${name}/inbox`);
+      logger.debug(`queue "${name}": workers GET/POST ${url}/v1/queue/${name}, POST ${url}/v1/queue/${name}/receive; producers POST ${url}/v1/queue/${name}/send, GET ${url}/v1/queue/${name}/tasks, GET ${url}/v1/queue/${name}/inbox`);
     }
     return { parts, app, url, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * The one line every start logs at info: what runs, where it keeps its data, where it
+ * listens, which modems, whether tokens are required, how many webhooks. It starts with
+ * "katar-sms listening on <url> " (scripts and tests wait for that).
+ */
+function startedLine(config: Config, url: string): { msg: string; fields: Record<string, unknown> } {
+  const version = packageVersion();
+  const dataDir = resolvePath(config.dataDir);
+  const modems = config.modems.map((m) => ({ name: m.name, device: m.path === 'sim' ? 'simulated' : m.path }));
+  const tokens = config.tokens.length;
+  const hooks = config.webhooks.length;
+  const parts = [
+    `version ${version}`,
+    `data dir ${dataDir}`,
+    modems.length ? `modems ${modems.map((m) => `${m.name}: ${m.device}`).join(', ')}` : 'no modems (remote workers only)',
+    tokens ? `auth on (${tokens} token${tokens === 1 ? '' : 's'})` : 'auth off (no tokens)',
+    `${hooks || 'no'} webhook${hooks === 1 ? '' : 's'}`,
+  ];
+  return {
+    msg: `katar-sms listening on ${url} (${parts.join('; ')})`,
+    fields: { version, url, dataDir, modems, auth: tokens > 0, tokens, webhooks: hooks },
+  };
 }

@@ -8,7 +8,7 @@ export const EXIT = {
   FAILURE: 1,
   /** Bad command line. */
   USAGE: 2,
-  /** Bad configuration, data dir locked, unsafe listen (sysexits EX_CONFIG). */
+  /** Bad configuration, data dir locked, unsafe listen, port in use (sysexits EX_CONFIG). */
   CONFIG: 78,
 } as const;
 
@@ -35,6 +35,6 @@ export function intOption(name: string, value: string | undefined, min: number, 
 /** Maps errors to exit codes. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
-  if (err instanceof KatarError && ['CONFIG_INVALID', 'DATA_DIR_LOCKED', 'UNSAFE_LISTEN', 'STORE_CORRUPT'].includes(err.code)) return EXIT.CONFIG;
+  if (err instanceof KatarError && ['CONFIG_INVALID', 'DATA_DIR_LOCKED', 'UNSAFE_LISTEN', 'PORT_IN_USE', 'STORE_CORRUPT'].includes(err.code)) return EXIT.CONFIG;
   return EXIT.FAILURE;
 }

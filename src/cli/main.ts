@@ -13,6 +13,7 @@ import { SIMULATE_USAGE, simulate } from './simulate.js';
 import { WORKER_USAGE, worker } from './worker.js';
 import { STATUS_USAGE, status } from './status.js';
 import { STORE_USAGE, store } from './store.js';
+import { TOKEN_USAGE, token } from './token.js';
 
 const USAGE = `Usage: katar-sms <command> [options]
 
@@ -30,11 +31,12 @@ Commands:
   events      a running server's events (--follow: the live event stream)
   worker      work another katar-sms server's queue with the local modem (--server URL)
   store       check or recover a data directory (store check | store recover)
+  token       print a token of the config (--role producer|worker|admin, or --name N)
   help        this help (also: katar-sms <command> --help)
   version     print the version
 
 Exit codes: 0 ok, 1 runtime failure (modem not answering, server unreachable or refusing,
-SMS failed), 2 bad command line, 78 bad configuration.
+SMS failed), 2 bad command line, 78 bad configuration (also: data dir or port in use).
 `;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   events: { usage: EVENTS_USAGE, run: (argv) => events(argv) },
   worker: { usage: WORKER_USAGE, run: worker },
   store: { usage: STORE_USAGE, run: (argv) => store(argv) },
+  token: { usage: TOKEN_USAGE, run: (argv) => token(argv) },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -3,12 +3,13 @@ import { openSerialPort } from '../modem/serial-port.js';
 import type { ModemPortFactory } from '../modem/port.js';
 import { isPersonalityName, SimulatedModem } from '../simulator/index.js';
 import { intOption, parse, UsageError } from './args.js';
+import { readCommandConfig } from './config-source.js';
 import { processIo, keyValueLines, type CliIo } from './io.js';
 import { signalBars } from './probe-answers.js';
 import { probeModem, type ProbeReport } from './probe-modem.js';
 
 /** Help text of `katar-sms probe`. */
-export const PROBE_USAGE = `Usage: katar-sms probe --modem PATH|sim [options]
+export const PROBE_USAGE = `Usage: katar-sms probe [--modem PATH|sim] [options]
 
 Opens the modem, runs the gateway's start-up until the modem is identified, and prints
 what it is, like gammu identify: manufacturer, model, revision, IMEI, SIM state,
@@ -19,7 +20,10 @@ message indications). Stop a gateway that uses the port first.
 Options:
   --modem PATH|sim    serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0); "sim" probes the
                       built-in simulated modem, "sim:NAME" one of its personalities
-                      (generic, simcom-sim800, simcom-sim7600, quectel, huawei)
+                      (generic, simcom-sim800, simcom-sim7600, quectel, huawei).
+                      Default: the first modem of the config, with its baud rate and PIN
+  --config FILE       the gateway's config file (default $KATAR_CONFIG, which the installed
+                      katar-sms command sets to /etc/katar-sms/config.json)
   --baud N            baud rate (default 115200; USB modems ignore it)
   --pin PIN           enter this PIN if the SIM asks for one (never entered otherwise,
                       and never a second time when refused)
@@ -35,20 +39,22 @@ Exit codes: 0 the modem answered (a SIM problem is printed, not an error),
 export async function probe(argv: string[], io: CliIo = processIo): Promise<number> {
   const v = parse(argv, {
     modem: { type: 'string' },
+    config: { type: 'string' },
     baud: { type: 'string' },
     pin: { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (!v.modem) throw new UsageError('--modem PATH|sim is required');
   if (v.pin !== undefined && !/^\d{4,8}$/.test(v.pin)) throw new UsageError('--pin must be 4 to 8 digits');
-  const baudRate = intOption('baud', v.baud, 300, 4_000_000);
+  const target = await probeTarget(v.modem, v.config, io.env);
+  const baudRate = intOption('baud', v.baud, 300, 4_000_000) ?? target.baudRate;
+  const pin = v.pin ?? target.pin;
   const timeoutS = intOption('timeout', v.timeout, 1, 3600) ?? 45;
-  const { openPort, device, dispose } = modemPort(v.modem, baudRate);
+  const { openPort, device, dispose } = modemPort(target.modem, baudRate);
   let report: ProbeReport;
   try {
-    report = await probeModem({ openPort, drivers: builtinDrivers, timeoutMs: timeoutS * 1000, ...(v.pin !== undefined && { pin: v.pin }) });
+    report = await probeModem({ openPort, drivers: builtinDrivers, timeoutMs: timeoutS * 1000, ...(pin !== undefined && { pin }) });
   } finally {
     dispose();
   }
@@ -64,6 +70,17 @@ export async function probe(argv: string[], io: CliIo = processIo): Promise<numb
     return 1;
   }
   return 0;
+}
+
+/** The modem to probe: `--modem`, else the config's first modem (its path, baud rate and PIN). */
+async function probeTarget(flag: string | undefined, configFlag: string | undefined, env: CliIo['env']): Promise<{ modem: string; baudRate?: number; pin?: string }> {
+  if (flag && configFlag === undefined) return { modem: flag };
+  const source = await readCommandConfig(configFlag, env);
+  if (source.kind === 'unreadable') throw new UsageError(`--modem PATH|sim is required: ${source.path} names the modem but cannot be read (${source.reason}; run it with sudo)`);
+  const first = source.kind === 'loaded' ? source.config.modems[0] : undefined;
+  if (flag) return { modem: flag, ...(first?.path === flag && { baudRate: first.baudRate, ...(first.pin && { pin: first.pin }) }) };
+  if (!first) throw new UsageError(source.kind === 'loaded' ? `--modem PATH|sim is required: ${source.path} configures no modem` : '--modem PATH|sim is required');
+  return { modem: first.path, baudRate: first.baudRate, ...(first.pin && { pin: first.pin }) };
 }
 
 /** The port factory for `--modem`: a serial device, or a fresh simulated modem. */

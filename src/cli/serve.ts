@@ -17,7 +17,12 @@ Options:
                        serial device of the modem (e.g. /dev/ttyUSB2), "sim" for the built-in
                        simulated modem, or "none" for remote workers only
                        (default: the config's modems, else "sim")
+  --sim-control-port PORT
+                       loopback port of the simulated modem's control API, which injects
+                       incoming SMS and faults (default: a free port; the log names it)
   --log-level LEVEL    fatal, error, warn, info (default), debug, trace
+  --log-format FORMAT  pretty (readable lines), json (one object a line, for journald),
+                       or auto (default: pretty on a terminal, else json)
   -h, --help           this help
 `;
 
@@ -29,7 +34,9 @@ export async function resolveServeConfig(argv: string[]): Promise<Config> {
     port: { type: 'string' },
     'data-dir': { type: 'string' },
     modem: { type: 'string' },
+    'sim-control-port': { type: 'string' },
     'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   const base = v.config ? await loadConfigFile(v.config) : parseConfig({});
@@ -39,21 +46,24 @@ export async function resolveServeConfig(argv: string[]): Promise<Config> {
   if (port !== undefined) raw.port = port;
   if (v['data-dir'] !== undefined) raw.dataDir = v['data-dir'];
   if (v['log-level'] !== undefined) raw.logLevel = v['log-level'];
+  if (v['log-format'] !== undefined) raw.logFormat = v['log-format'];
   const cfg = parseConfig(raw);
   if (v.modem !== undefined) cfg.modems = v.modem === 'none' ? [] : [modemFromFlag(v.modem, cfg)];
   else if (!v.config || base.modems.length === 0) cfg.modems = cfg.modems.length ? cfg.modems : [modemFromFlag('sim', cfg)];
+  const simControlPort = intOption('sim-control-port', v['sim-control-port'], 0, 65535);
+  if (simControlPort !== undefined) for (const m of cfg.modems) if (m.path === 'sim') m.simControlPort = simControlPort;
   return cfg;
 }
 
 function modemFromFlag(path: string, cfg: Config): ModemConfig {
   const first = cfg.modems[0];
-  return { name: first?.name ?? 'modem0', path, baudRate: first?.baudRate ?? 115200, queue: first?.queue ?? Object.keys(cfg.queues)[0]!, statusReports: first?.statusReports ?? true, simSendLatencyMs: first?.simSendLatencyMs ?? 100, ...(first?.pin && { pin: first.pin }), ...(first?.driver && { driver: first.driver }) };
+  return { name: first?.name ?? 'modem0', path, baudRate: first?.baudRate ?? 115200, queue: first?.queue ?? Object.keys(cfg.queues)[0]!, statusReports: first?.statusReports ?? true, simSendLatencyMs: first?.simSendLatencyMs ?? 100, ...(first?.pin && { pin: first.pin }), ...(first?.driver && { driver: first.driver }), ...(first?.simControlPort !== undefined && { simControlPort: first.simControlPort }) };
 }
 
 /** `katar-sms serve`: runs until SIGTERM/SIGINT; a second signal exits at once. */
 export async function serve(argv: string[], components: ComponentStarter[]): Promise<number> {
   const config = await resolveServeConfig(argv);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const running = await startGateway(config, logger, components);
   const systemd = attachSystemd(running, logger);
   return new Promise<number>((resolve) => {

@@ -1,5 +1,6 @@
 import { apiRequest, ApiRefusal, refusalText, serverUrl, ServerUnreachable } from './api-client.js';
 import { parse } from './args.js';
+import { localServerUrl, readCommandConfig } from './config-source.js';
 import { processIo, type CliIo } from './io.js';
 import { signalBars } from './probe-answers.js';
 
@@ -10,7 +11,11 @@ Asks a running katar-sms server (GET /healthz) for its queue depth per task stat
 the health of its modems (state, signal, registration, operator).
 
 Options:
-  --server URL      the server (default $KATAR_SERVER, else http://127.0.0.1:3000)
+  --server URL      the server (default: the host and port of --config, else
+                    $KATAR_SERVER, else those of $KATAR_CONFIG, else http://127.0.0.1:3000)
+  --config FILE     the gateway's config file, to find its host and port (default
+                    $KATAR_CONFIG, which the installed katar-sms command sets to
+                    /etc/katar-sms/config.json)
   --token TOKEN     bearer token (default $KATAR_TOKEN; /healthz itself needs none)
   --json            print the server's answer as JSON
   -h, --help        this help
@@ -31,8 +36,8 @@ const ORDER = ['queued', 'in progress', 'paused', 'done', 'failed', 'cancelled']
 
 /** `katar-sms status`: queue depth and modem health of a running server. */
 export async function status(argv: string[], io: CliIo = processIo): Promise<number> {
-  const v = parse(argv, { server: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
-  const server = serverUrl(v.server, io.env);
+  const v = parse(argv, { server: { type: 'string' }, config: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const server = await statusServer(v.server, v.config, io);
   const token = v.token ?? io.env.KATAR_TOKEN;
   let health: Health;
   try {
@@ -50,6 +55,19 @@ export async function status(argv: string[], io: CliIo = processIo): Promise<num
   if (health.status !== 'ok') io.err(`katar-sms status: server status is ${health.status}\n`);
   for (const m of notReady) io.err(`katar-sms status: modem ${m.name} is not ready (${m.state}${m.lastError ? `: ${m.lastError}` : ''})\n`);
   return health.status === 'ok' && notReady.length === 0 ? 0 : 1;
+}
+
+/**
+ * The server to ask: an explicit flag first, then the environment the user set
+ * ($KATAR_SERVER), then the config the installed wrapper names ($KATAR_CONFIG).
+ */
+async function statusServer(flag: string | undefined, configFlag: string | undefined, io: CliIo): Promise<string> {
+  if (flag !== undefined) return serverUrl(flag, io.env);
+  if (configFlag === undefined && io.env.KATAR_SERVER) return serverUrl(undefined, io.env);
+  const source = await readCommandConfig(configFlag, io.env);
+  if (source.kind === 'loaded') return serverUrl(localServerUrl(source.config), io.env);
+  if (source.kind === 'unreadable') io.err(`katar-sms status: cannot read ${source.path} (${source.reason}; sudo can), so asking the default server\n`);
+  return serverUrl(undefined, io.env);
 }
 
 function describe(server: string, h: Health): string {

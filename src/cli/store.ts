@@ -21,7 +21,8 @@ A tail that was being written when the power went (never acknowledged) is not da
 the next start cuts it by itself. See docs/STORE.md.
 
 Options:
-  --data-dir DIR   the data directory (default ./data)
+  --data-dir DIR   the data directory (default $KATAR_DATA_DIR, which the installed
+                   katar-sms command sets to /var/lib/katar-sms, else ./data)
   --json           print the report as JSON
   -h, --help       this help
 
@@ -45,7 +46,7 @@ export async function store(argv: string[], io: CliIo = processIo): Promise<numb
   const [sub, ...rest] = argv;
   if (sub !== 'check' && sub !== 'recover') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'check or recover expected');
   const v = parse(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
-  const dir = v['data-dir'] ?? './data';
+  const dir = v['data-dir'] ?? (io.env.KATAR_DATA_DIR || './data');
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new UsageError(`--data-dir ${dir} is not a directory`);
   if (sub === 'check') {
     const r = await checkStore(dir);

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
@@ -9,7 +10,7 @@ import { errorBody, handleError } from './errors.js';
 import { registerJsonBody } from './json-body.js';
 import { Metrics } from './metrics.js';
 import { RequestGuards } from './request-guards.js';
-import { requireDeclaredAccess } from './route-access.js';
+import { declareAccess, publicRoutes, requireDeclaredAccess } from './route-access.js';
 import type { WebhookDispatcher } from '../events/webhook-dispatcher.js';
 import { eventRoutes } from './routes/events.js';
 import type { StreamLimits } from './routes/event-stream.js';
@@ -64,7 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs,
     http: { headersTimeout: config.requestTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 4))) },
     // Wrong types are errors, not silently converted; unknown fields are errors, not dropped.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // verbose: a failure carries the schema of its value, whose description explains a
+    // pattern in words (errors.ts).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
     // One log line per request would cost more than the request at thousands per second;
     // latencies go to /metrics, errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -73,9 +76,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // cannot take every file descriptor of the process.
   app.server.maxConnections = config.maxConnections;
   const guards = new RequestGuards(new Authenticator(config.tokens), config.rateLimit, deps.clock);
-  const metrics = new Metrics(parts);
+  const metrics = new Metrics({ ...parts, webhooks: deps.webhooks });
 
   registerJsonBody(app);
+  // JSON is the only body the API takes: a text/plain body (fastify parses it by default)
+  // is refused 415 like any other type, not passed on as a string (errors.ts).
+  app.removeContentTypeParser('text/plain');
+  // A POST without any body (curl -X POST, a poll) is an empty JSON object, as an empty
+  // JSON body is (json-body.ts): the route's schema then names what is missing, if anything.
+  app.addHook('preValidation', (req, _reply, done) => {
+    if (req.body === undefined && req.method === 'POST') req.body = {};
+    done();
+  });
   app.decorateRequest('principal', undefined as unknown as Principal);
   requireDeclaredAccess(app);
   app.addHook('onResponse', async (req, reply) => {
@@ -86,7 +98,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'katar-sms', version: '1', description: 'SMS gateway: the katar HTTP worker protocol and the producer API. Client mistakes are answered 4xx with {error, code, message}, never 500.' },
+      info: {
+        title: 'katar-sms',
+        version: '1',
+        description: 'SMS gateway: the katar HTTP worker protocol and the producer API. Client mistakes are answered 4xx with {error, code, message}, never 500. Interactive documentation at /docs.',
+        license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
+      },
+      // Relative: the document describes whichever address the gateway answers on.
+      servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -98,5 +117,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics, guards });
   await app.register(eventRoutes, { events: parts.queue.events, guards, ...(deps.streamLimits && { streamLimits: deps.streamLimits }) });
   if (deps.webhooks) await app.register(webhookRoutes, { webhooks: deps.webhooks, guards });
+  // Interactive documentation of /openapi.json, open to anyone like the document itself;
+  // its scripts and styles come from the package, never from another site.
+  await app.register(async (docs) => {
+    declareAccess(docs, guards, publicRoutes());
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+  });
   return app;
 }

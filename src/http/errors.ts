@@ -8,6 +8,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   QUEUE_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   TASK_CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   LEASE_LOST: 409,
   RATE_LIMITED: 429,
   QUEUE_FULL: 429,
@@ -69,6 +71,82 @@ function fieldName(instancePath: string, missing?: string): string {
   return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
+/** One schema failure as ajv reports it (verbose: with the schema of the failing value). */
+interface SchemaFailure {
+  keyword: string;
+  instancePath?: string;
+  params?: Record<string, unknown>;
+  message?: string;
+  parentSchema?: { description?: unknown; minimum?: unknown; maximum?: unknown; type?: unknown };
+}
+
+/** How a JSON type is named in a refusal. */
+const TYPE_NAME: Record<string, string> = { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', object: 'an object', array: 'an array', null: 'null' };
+
+const count = (n: unknown, one: string): string => `${String(n)} ${n === 1 ? one : `${one}s`}`;
+
+/** `a`, `a or b`, `one of a, b, c` */
+function oneOf(values: unknown[]): string {
+  const v = values.map(String);
+  return v.length <= 2 ? v.join(' or ') : `one of ${v.join(', ')}`;
+}
+
+/**
+ * What a schema failure says about its field, in the words of the hand-written refusals
+ * ("must be one of ..."), never ajv's own text: a regular expression or "must be
+ * equal to one of the allowed values" tells a person nothing. A `pattern` is explained
+ * by the `description` of its property, which for a patterned property says what the
+ * value must be (schemas.ts).
+ */
+function schemaFailureText(v: SchemaFailure): string {
+  const p = v.params ?? {};
+  const parent = v.parentSchema ?? {};
+  switch (v.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'enum':
+      return `must be ${oneOf(Array.isArray(p.allowedValues) ? p.allowedValues : [])}`;
+    case 'type': {
+      const types = Array.isArray(p.type) ? p.type : [p.type];
+      return `must be ${types.map((t) => TYPE_NAME[String(t)] ?? String(t)).join(' or ')}`;
+    }
+    case 'pattern':
+      return typeof parent.description === 'string' ? `must be ${parent.description}` : 'is not in the expected form';
+    case 'maxLength':
+      return `must be at most ${count(p.limit, 'character')} long`;
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${count(p.limit, 'character')} long`;
+    case 'maxItems':
+      return `must hold at most ${count(p.limit, 'item')}`;
+    case 'minItems':
+      return p.limit === 1 ? 'must not be empty' : `must hold at least ${count(p.limit, 'item')}`;
+    case 'minimum':
+    case 'maximum': {
+      const whole = parent.type === 'integer' ? 'a whole number' : 'a number';
+      if (typeof parent.minimum === 'number' && typeof parent.maximum === 'number') return `must be ${whole} from ${parent.minimum} to ${parent.maximum}`;
+      return `must be ${v.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p.limit)}`;
+    }
+    default:
+      return v.message ?? 'is invalid';
+  }
+}
+
+/** The 400 answer to a request that failed its route's schema: the first failure, naming the field. */
+function schemaRefusal(err: FastifyError): ErrorBody {
+  const v = (err.validation?.[0] ?? { keyword: '' }) as SchemaFailure;
+  const params = (v.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+  const field = fieldName(v.instancePath ?? '', params.missingProperty ?? params.additionalProperty);
+  // The body as a whole (a JSON array, a string): say what it must be instead.
+  if (!field && err.validationContext === 'body') return errorBody(400, 'VALIDATION', v.keyword === 'type' ? 'the body must be a JSON object' : `the body ${schemaFailureText(v)}`);
+  const where = field || String(err.validationContext ?? 'the request');
+  return errorBody(400, 'VALIDATION', `${where} ${schemaFailureText(v)}`, field || undefined);
+}
+
+/** fastify's answer to a body it has no parser for: no JSON, or no Content-Type with a body. */
+const UNSUPPORTED_MEDIA = Object.freeze(errorBody(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with the header Content-Type: application/json'));
+
 /**
  * The one place that maps errors to HTTP answers: codes to statuses, schema failures to
  * 400 naming the field, fastify's own client errors kept as 4xx, everything else 500
@@ -94,14 +172,8 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     if (err.code === 'EVENTS_EXPIRED' && typeof err.details?.oldest === 'number') return reply.status(status).send({ ...body, oldest: err.details.oldest });
     return reply.status(status).send(body);
   }
-  if (err.validation) {
-    const v = err.validation[0];
-    const params = (v?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
-    const field = fieldName(v?.instancePath ?? '', params.missingProperty ?? params.additionalProperty);
-    const where = err.validationContext === 'body' ? '' : `${err.validationContext} `;
-    const what = params.additionalProperty ? 'is not a known field' : params.missingProperty ? 'is required' : (v?.message ?? 'is invalid');
-    return reply.status(400).send(errorBody(400, 'VALIDATION', `${where}${field || '(body)'} ${what}`.trim(), field || undefined));
-  }
+  if (err.validation) return reply.status(400).send(schemaRefusal(err));
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(UNSUPPORTED_MEDIA);
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
   if (status >= 500) {
     req.log.error({ err }, 'request failed');

@@ -1,5 +1,7 @@
+import type { WebhookDispatcher } from '../events/webhook-dispatcher.js';
 import type { GatewayParts } from '../gateway/gateway-parts.js';
 import { TASK_STATUSES } from '../queue/task.js';
+import { processMetricLines, watchEventLoop } from './process-metrics.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -12,10 +14,25 @@ interface Histogram {
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (l: Record<string, string>): string => `{${Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
 
+/** The counters per queue, with their HELP text. */
+const QUEUE_COUNTERS: Record<string, string> = {
+  katar_tasks_created_total: 'Tasks accepted.',
+  katar_tasks_done_total: 'Tasks sent.',
+  katar_tasks_failed_total: 'Tasks failed for good.',
+  katar_sms_received_total: 'SMS received.',
+};
+
+/** What the metrics are read from; without `webhooks` there are no webhook metrics. */
+export interface MetricsSources extends Pick<GatewayParts, 'queue' | 'modems'> {
+  webhooks?: Pick<WebhookDispatcher, 'state'> | undefined;
+}
+
 /**
  * Prometheus metrics in the text exposition format: queue depth by status, sends,
- * failures, received SMS, modem health and request latencies. Small enough that a
- * client library would add more than it saves.
+ * failures, received SMS, status reports, webhook deliveries, modem and store health,
+ * request latencies and the process's own (process-metrics.ts). Small enough that a
+ * client library would add more than it saves. Every counter of a configured queue or
+ * webhook is there from the start, at 0, so that rate() and alerts see its first rise.
  */
 export class Metrics {
   readonly #latency = new Map<string, Histogram>();
@@ -23,14 +40,18 @@ export class Metrics {
 
   readonly #queue: GatewayParts['queue'];
   readonly #modems: GatewayParts['modems'];
+  readonly #webhooks: MetricsSources['webhooks'];
 
-  constructor({ queue, modems }: Pick<GatewayParts, 'queue' | 'modems'>) {
+  constructor({ queue, modems, webhooks }: MetricsSources) {
     this.#queue = queue;
     this.#modems = modems;
+    this.#webhooks = webhooks;
+    for (const name of Object.keys(QUEUE_COUNTERS)) for (const q of queue.queueNames) this.#counters.set(`${name}${labels({ queue: q })}`, 0);
     queue.on('queued', (t) => t.attempts.length === 0 && this.inc('katar_tasks_created_total', { queue: t.queue }));
     queue.on('done', (t) => this.inc('katar_tasks_done_total', { queue: t.queue }));
     queue.on('failed', (t) => this.inc('katar_tasks_failed_total', { queue: t.queue }));
     queue.on('sms', (s) => this.inc('katar_sms_received_total', { queue: s.queue }));
+    watchEventLoop();
   }
 
   /** Adds one to a counter. */
@@ -57,14 +78,8 @@ export class Metrics {
       const c = this.#queue.counts(q);
       for (const s of TASK_STATUSES) out.push(`katar_tasks${labels({ queue: q, status: s })} ${c[s]}`);
     }
-    const help: Record<string, string> = {
-      katar_tasks_created_total: 'Tasks accepted.',
-      katar_tasks_done_total: 'Tasks sent.',
-      katar_tasks_failed_total: 'Tasks failed for good.',
-      katar_sms_received_total: 'SMS received.',
-    };
-    for (const name of Object.keys(help)) {
-      out.push(`# HELP ${name} ${help[name]}`, `# TYPE ${name} counter`);
+    for (const [name, help] of Object.entries(QUEUE_COUNTERS)) {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
       for (const [k, v] of this.#counters) if (k.startsWith(`${name}{`)) out.push(`${k} ${v}`);
     }
     // Status reports, counted where they are matched (src/queue/delivery-book.ts).
@@ -73,6 +88,7 @@ export class Metrics {
     for (const [q, c] of reports) for (const o of ['delivered', 'pending', 'failed'] as const) out.push(`katar_delivery_reports_total${labels({ queue: q, outcome: o })} ${c[o]}`);
     out.push('# HELP katar_delivery_reports_unmatched_total Status reports that matched no sent part within the hold time.', '# TYPE katar_delivery_reports_unmatched_total counter');
     for (const [q, c] of reports) out.push(`katar_delivery_reports_unmatched_total${labels({ queue: q })} ${c.unmatched}`);
+    this.#renderEvents(out);
     out.push('# HELP katar_modem_up 1 when the modem is ready to send.', '# TYPE katar_modem_up gauge');
     for (const m of this.#modems.all()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
     out.push('# HELP katar_modem_signal_dbm Received signal strength.', '# TYPE katar_modem_signal_dbm gauge');
@@ -87,6 +103,22 @@ export class Metrics {
       out.push(`katar_http_request_duration_seconds_bucket{${inner},le="+Inf"} ${h.count}`);
       out.push(`katar_http_request_duration_seconds_sum{${inner}} ${h.sum}`, `katar_http_request_duration_seconds_count{${inner}} ${h.count}`);
     }
+    out.push(...processMetricLines());
     return out.join('\n') + '\n';
+  }
+
+  /** The event log's newest id and, per webhook, deliveries and dead letters. */
+  #renderEvents(out: string[]): void {
+    out.push('# HELP katar_events_newest_id Id of the newest event in the event log (0 before the first).', '# TYPE katar_events_newest_id gauge', `katar_events_newest_id ${this.#queue.events.bounds().newest}`);
+    if (!this.#webhooks) return;
+    const hooks = this.#webhooks.state();
+    // Counted since start (the dispatcher's state), like every counter here.
+    out.push('# HELP katar_webhook_deliveries_total Webhook POSTs since start: delivered (answered 2xx) or failed (an attempt that did not).', '# TYPE katar_webhook_deliveries_total counter');
+    for (const w of hooks) {
+      out.push(`katar_webhook_deliveries_total${labels({ webhook: w.name, outcome: 'delivered' })} ${w.delivered}`);
+      out.push(`katar_webhook_deliveries_total${labels({ webhook: w.name, outcome: 'failed' })} ${w.failedAttempts}`);
+    }
+    out.push('# HELP katar_webhook_dead_letters Events given up on, kept in the store for redelivery.', '# TYPE katar_webhook_dead_letters gauge');
+    for (const w of hooks) out.push(`katar_webhook_dead_letters${labels({ webhook: w.name })} ${w.deadLetters}`);
   }
 }

@@ -11,6 +11,41 @@ export const errorSchema = {
   required: ['error', 'code', 'message'],
 } as const;
 
+/** What each error status means, as the OpenAPI document describes the answer. */
+const ERROR_MEANING: Record<number, string> = {
+  400: 'a field is missing, unknown or invalid (`field` names it), or the body is not JSON',
+  401: 'no token, or one that is not configured',
+  403: 'the token\'s role may not call this route',
+  404: 'no such queue, task or webhook',
+  409: 'the task is not in a state that allows it, or the idempotencyKey was used for another message',
+  410: 'the cursor is older than the retention keeps',
+  413: 'the body is larger than bodyLimitBytes',
+  415: 'the body is not sent as application/json',
+  429: 'a rate limit, a full queue, or too many failed authentications from this address; see Retry-After',
+  503: 'the store cannot write right now, or the gateway is stopping; see Retry-After',
+  507: 'the disk is full or below its free-space reserve: nothing was stored; see Retry-After',
+};
+
+/** `{400: error body, 404: error body, ...}`: the error answers a route documents. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema & { description: string }> {
+  return Object.fromEntries(statuses.map((s) => [s, { ...errorSchema, description: ERROR_MEANING[s] ?? 'an error' }]));
+}
+
+/**
+ * What a route that needs a token can answer before its handler runs: no or an unknown
+ * token (401), a token of another role (403), too many failed authentications (429).
+ */
+export const TOKEN_ERRORS = [401, 403, 429] as const;
+
+/*
+ * A property with a `pattern` has a `description` that says what the value must be, as
+ * the end of "<field> must be ...": a refusal quotes it instead of the expression
+ * (errors.ts), and a test checks that every pattern of the API has one.
+ */
+
+/** `limit` of a listing: a whole number in a query string. ajv fills in the default, as the handlers would. */
+export const pageLimit = { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: 'a whole number from 1 to 1000', default: '100' } as const;
+
 /**
  * A queue name from the URL. Not checked against the name pattern here: any name that is
  * not configured (`constructor`, `toString`...) is answered 404 QUEUE_NOT_FOUND alike, by
@@ -24,7 +59,7 @@ export const queueParams = {
 
 export const taskParams = {
   type: 'object',
-  properties: { queue: queueParams.properties.queue, id: { type: 'string', pattern: '^[0-9a-z]{1,64}$' } },
+  properties: { queue: queueParams.properties.queue, id: { type: 'string', pattern: '^[0-9a-z]{1,64}$', description: 'a task id (1 to 64 of 0-9 a-z)' } },
   required: ['queue', 'id'],
 } as const;
 
@@ -121,12 +156,16 @@ const sendFields = {
   priority: { type: 'integer', description: `${P.min} to ${P.max}: HIGH 10, NORMAL 0 (default), LOW -10` },
   sendAt: { type: 'string', maxLength: 40, description: 'ISO 8601: not sent before' },
   validUntil: { type: 'string', maxLength: 40, description: 'ISO 8601: never sent after; then failed (expired)' },
-  idempotencyKey: { type: 'string', description: `${K.minLength} to ${K.maxLength} characters; the same key returns the first task, never a second SMS` },
+  idempotencyKey: { type: 'string', description: `${K.minLength} to ${K.maxLength} characters; the same key with the same to and msg returns the first task (200), never a second SMS; with another to or msg it is refused (409 IDEMPOTENCY_CONFLICT)` },
 } as const;
 
 export const sendBody = {
   type: 'object',
   additionalProperties: false,
+  examples: [
+    { to: '+61404123456', msg: 'Your code is 4711', idempotencyKey: 'login-4711' },
+    { messages: [{ to: '+61404123456', msg: 'Backup finished' }, { to: '+61404654321', msg: 'Backup finished', priority: 10 }] },
+  ],
   properties: {
     ...sendFields,
     messages: {

@@ -77,6 +77,7 @@ export interface ReceiveRequest {
 export const pollBody = {
   type: 'object',
   additionalProperties: false,
+  examples: [{}, { tasks: [{ _id: '01j9z3k5m7p9r1t3v5x7z9b1d3', status: 'done' }], max: 1, waitMs: 30000 }],
   properties: {
     tasks: {
       type: 'array',

@@ -31,6 +31,8 @@ export class FileEventLog extends EventEmitter<{ event: [event: GatewayEvent] }>
 
   async read(after: number, opts: { types?: readonly EventType[]; limit: number }): Promise<EventPage> {
     const { oldest, newest } = this.bounds();
+    // 0 means "from the start": whatever retention kept.
+    if (after === 0 && oldest !== undefined) after = oldest - 1;
     // Events after `after` were removed: the consumer would miss them without knowing.
     if (oldest !== undefined && after < oldest - 1) {
       throw new KatarError('EVENTS_EXPIRED', `events after ${after} were removed by retention; the oldest event kept is ${oldest} (read from after=${oldest - 1})`, { oldest, field: 'after' });

@@ -1,7 +1,8 @@
+import { KatarError } from '../errors.js';
 import { newId } from './ids.js';
 import type { NewTask } from './queue-types.js';
 import { iso, type TaskChanges } from './task-changes.js';
-import type { Attempt, Task } from './task.js';
+import type { Attempt, SmsData, Task } from './task.js';
 
 /**
  * The attempts of every task not yet handed out: one shared frozen array, not one per
@@ -10,26 +11,65 @@ import type { Attempt, Task } from './task.js';
  */
 const NO_ATTEMPTS = Object.freeze([]) as unknown as Attempt[];
 
+/** A key reused for another recipient or text: refused, since answering with the first task would silently drop the new SMS. */
+function conflict(key: string): KatarError {
+  return new KatarError('IDEMPOTENCY_CONFLICT', `idempotencyKey ${JSON.stringify(key)} was used for another message (to/msg differ); use a new key`, { field: 'idempotencyKey', key });
+}
+
+const sameMessage = (a: SmsData, b: SmsData): boolean => a.to === b.to && a.msg === b.msg;
+
+/**
+ * The task each item's idempotency key already names (live or finished), by item index.
+ * Throws IDEMPOTENCY_CONFLICT when a key is known, or repeated within the batch, with
+ * another `to` or `msg`; nothing has been changed then, so the batch is all or nothing.
+ */
+async function knownTasks(c: TaskChanges, queue: string, items: NewTask[]): Promise<Map<number, Task>> {
+  const known = new Map<number, Task>();
+  const firstInBatch = new Map<string, SmsData>();
+  for (const [i, item] of items.entries()) {
+    const key = item.idempotencyKey;
+    if (key === undefined) continue;
+    const existingId = c.indexes.taskWithKey(queue, key);
+    const existing = existingId ? (c.store.live.get(existingId) ?? (await c.readFinished(existingId))) : undefined;
+    if (existing) {
+      if (!sameMessage(existing.data, item.data)) throw conflict(key);
+      known.set(i, existing);
+      continue;
+    }
+    const earlier = firstInBatch.get(key);
+    if (earlier && !sameMessage(earlier, item.data)) throw conflict(key);
+    if (!earlier) firstInBatch.set(key, item.data);
+  }
+  return known;
+}
+
 /**
  * Adds `items` to `queue` in memory (durable at the next commit): each gets the next seq
  * and goes into the listing order, the idempotency map and, unless paused, the ready
  * index. An item whose idempotency key is known returns the first task instead
- * (`created` false), live or finished. The caller has checked the queue and the limits.
+ * (`created` false), live or finished, when its `to` and `msg` are the first task's;
+ * otherwise the whole batch is refused (IDEMPOTENCY_CONFLICT) before anything is added.
+ * The caller has checked the queue and the limits.
  */
 export async function addTasks(c: TaskChanges, queue: string, items: NewTask[]): Promise<Array<{ task: Task; created: boolean }>> {
+  const known = await knownTasks(c, queue, items);
   const now = c.now();
   // One string for every timestamp of the batch: 100,000 queued tasks keep 40 bytes
   // each less than with a createdAt and an updatedAt of their own.
   const at = iso(now.wall);
   const out: Array<{ task: Task; created: boolean }> = [];
-  for (const item of items) {
-    const existingId = c.indexes.taskWithKey(queue, item.idempotencyKey);
-    if (existingId) {
-      const existing = c.store.live.get(existingId) ?? (await c.readFinished(existingId));
-      if (existing) {
-        out.push({ task: existing, created: false });
-        continue;
-      }
+  for (const [i, item] of items.entries()) {
+    const existing = known.get(i);
+    if (existing) {
+      out.push({ task: existing, created: false });
+      continue;
+    }
+    // A key repeated within this batch: the task its first item just created.
+    const sameBatchId = c.indexes.taskWithKey(queue, item.idempotencyKey);
+    const sameBatch = sameBatchId ? c.store.live.get(sameBatchId) : undefined;
+    if (sameBatch) {
+      out.push({ task: sameBatch, created: false });
+      continue;
     }
     const task: Task = {
       _id: newId(now.wall),

@@ -82,7 +82,7 @@ export interface DeliveryLedger extends Pick<EventEmitter<DeliveryBookEvents>, '
  */
 export interface EventLog extends Pick<EventEmitter<{ event: [event: GatewayEvent] }>, 'on' | 'off' | 'once'> {
   /**
-   * Events after `after` (an event id; 0 for the start), oldest first, at most `limit`,
+   * Events after `after` (an event id; 0: from the oldest kept), oldest first, at most `limit`,
    * optionally only of `types`. EVENTS_EXPIRED (410) when events after `after` were
    * already removed by retention (its details carry `oldest`, the oldest id kept).
    */
@@ -140,7 +140,8 @@ export interface SubscriptionProgress {
  * - Retries: a `failed` report requeues with exponential backoff until `maxAttempts`.
  * - Validity: a task whose `validUntil` passes before it is handed out fails "expired".
  * - Idempotency: `add` with a known `idempotencyKey` returns the first task (created
- *   false), live or finished, for as long as the task is kept.
+ *   false), live or finished, for as long as the task is kept; with another `to` or `msg`
+ *   the whole batch is refused with IDEMPOTENCY_CONFLICT.
  * - Received SMS: stored once per `dedupKey`.
  * - Every change is refused with STORAGE_FULL / STORE_UNAVAILABLE while the storage cannot
  *   write; new sends also while `acceptingNew` is false. Nothing is then half-done.

@@ -78,7 +78,9 @@ async function route(sim: SimulatedModem, req: IncomingMessage): Promise<[number
   switch (key) {
     case 'POST /incoming': {
       const b = await readJson(req);
-      const stored = sim.injectIncoming({ from: str(b, 'from') ?? '', text: typeof b.text === 'string' ? b.text : '' });
+      // "msg" is the gateway API's name for the text (POST /send, the inbox); both are taken.
+      const text = typeof b.text === 'string' ? b.text : typeof b.msg === 'string' ? b.msg : '';
+      const stored = sim.injectIncoming({ from: str(b, 'from') ?? '', text });
       return [202, { stored: stored.map((s) => s.index) }];
     }
     case 'POST /fault':
@@ -94,8 +96,9 @@ async function route(sim: SimulatedModem, req: IncomingMessage): Promise<[number
 }
 
 /**
- * A tiny HTTP API to drive a simulator from outside (`katar-sms simulate`): inject
- * messages and faults, read what was sent. Binds 127.0.0.1 only: it has no auth.
+ * A tiny HTTP API to drive a simulator from outside (`katar-sms simulate`, and `serve` on
+ * the built-in simulated modem): inject messages and faults, read what was sent. Binds
+ * 127.0.0.1 only: it has no auth. Port 0 takes any free port (see `url`).
  */
 export async function startControlApi(sim: SimulatedModem, port = 3099): Promise<ControlApi> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

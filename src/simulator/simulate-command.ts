@@ -8,6 +8,8 @@ import { KatarError } from '../errors.js';
 export interface SimulateLogger {
   info(msg: string): void;
   info(obj: object, msg: string): void;
+  /** The AT wire trace; without it the trace is not logged. */
+  debug?(obj: object, msg: string): void;
 }
 
 /** Options of `katar-sms simulate`. */
@@ -41,7 +43,8 @@ export async function runSimulate(opts: SimulateOptions): Promise<{ sim: Simulat
     await pty.close();
     throw err;
   }
-  sim.on('command', (line: string) => log.info({ line }, 'simulator received'));
+  // Every AT command is wire trace (debug), not news: a gateway polls several a minute.
+  sim.on('command', (line: string) => log.debug?.({ line }, 'simulator received'));
   log.info({ path: pty.path, personality, control: api.url }, 'simulated modem ready');
   log.info(`talk to it:  minicom -D ${pty.path}   (or: screen ${pty.path})`);
   log.info(`point the gateway's modem.path at ${pty.path}`);

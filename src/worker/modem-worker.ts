@@ -85,7 +85,8 @@ export class ModemWorker {
         updatedAt: new Date().toISOString(),
       });
     };
-    const onState = (_s: unknown, detail: string | undefined): void => publish(detail);
+    // The detail of 'ready' is the registration (home, roaming), not an error.
+    const onState = (s: unknown, detail: string | undefined): void => publish(s === 'ready' ? undefined : detail);
     const onHealth = (h: { signalDbm?: number; registration: string; operator?: string }): void => {
       last = { registration: h.registration, ...(h.signalDbm !== undefined && { signalDbm: h.signalDbm }), ...(h.operator && { operator: h.operator }) };
       publish();

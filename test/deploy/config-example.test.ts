@@ -18,6 +18,16 @@ describe('deploy/config.example.json', () => {
   });
 
   it('spells out the keys people change most', () => {
-    for (const key of ['host', 'port', 'logLevel', 'defaultRegion', 'tokens', 'retention', 'queues', 'modems']) expect(raw, key).toHaveProperty(key);
+    for (const key of ['host', 'port', 'logLevel', 'tokens', 'retention', 'queues', 'modems']) expect(raw, key).toHaveProperty(key);
+  });
+
+  it('leaves defaultRegion unset: a region copied from the example would read national numbers as another country\'s', () => {
+    expect(raw).not.toHaveProperty('defaultRegion');
+    expect(parseConfig(raw).defaultRegion).toBeUndefined();
+  });
+
+  it('is explained in deploy/README.md, defaultRegion included (JSON has no comments)', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../deploy/README.md', import.meta.url)), 'utf8');
+    expect(readme).toMatch(/\*\*defaultRegion\*\*: not set in the example/);
   });
 });

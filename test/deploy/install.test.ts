@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const INSTALL = fileURLToPath(new URL('../../deploy/install.sh', import.meta.url));
+const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 const BUILT = existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)));
 const HAS_SYSTEMCTL = spawnSync('systemctl', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -36,7 +37,8 @@ describe.skipIf(!BUILT)(`install.sh into a throwaway root${BUILT ? '' : ' (skipp
   const snapshot = async (): Promise<string[]> => Promise.all(['etc/passwd', 'etc/group', 'etc/katar-sms/config.json', 'etc/systemd/system/katar-sms.service', 'etc/udev/rules.d/99-katar-modem.rules'].map((p) => read(root, p)));
 
   async function expectInstalled(): Promise<void> {
-    for (const p of ['opt/katar-sms/dist/src/cli/main.js', 'opt/katar-sms/package.json', 'opt/katar-sms/package-lock.json', 'opt/katar-sms/deploy/README.md']) expect(existsSync(join(root, p)), p).toBe(true);
+    for (const p of ['opt/katar-sms/dist/src/cli/main.js', 'opt/katar-sms/package.json', 'opt/katar-sms/package-lock.json', 'opt/katar-sms/deploy/README.md', 'opt/katar-sms/scripts/build-if-needed.mjs']) expect(existsSync(join(root, p)), p).toBe(true);
+    expect((await stat(join(root, 'usr/local/bin/katar-sms'))).mode & 0o777).toBe(0o755);
     const unit = await read(root, 'etc/systemd/system/katar-sms.service');
     expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=8 /opt/katar-sms/dist/src/cli/main.js serve --config /etc/katar-sms/config.json --data-dir /var/lib/katar-sms`);
     expect(unit).toMatch(/^User=katar-sms$/m);
@@ -98,11 +100,39 @@ describe.skipIf(!BUILT)(`install.sh into a throwaway root${BUILT ? '' : ' (skipp
     await writeFile(join(root, 'var/lib/katar-sms/live.json'), '{"tasks":[]}');
     const r = install(root, ['--uninstall']);
     expect(r.code, r.out).toBe(0);
-    for (const p of ['opt/katar-sms', 'etc/systemd/system/katar-sms.service', 'etc/udev/rules.d/99-katar-modem.rules']) expect(existsSync(join(root, p)), p).toBe(false);
+    for (const p of ['opt/katar-sms', 'usr/local/bin/katar-sms', 'etc/systemd/system/katar-sms.service', 'etc/udev/rules.d/99-katar-modem.rules']) expect(existsSync(join(root, p)), p).toBe(false);
     await expect(lstat(join(root, 'etc/systemd/system/multi-user.target.wants/katar-sms.service'))).rejects.toThrow();
     expect(await read(root, 'etc/katar-sms/config.json')).toBe(config);
     expect(await read(root, 'var/lib/katar-sms/live.json')).toBe('{"tasks":[]}');
     expect(entry(await read(root, 'etc/passwd'), 'katar-sms')).toBeDefined();
+  });
+
+  it('puts a katar-sms command on the PATH that runs the installed CLI on the service\'s config and data dir', async () => {
+    expect(install(root).code).toBe(0);
+    const wrapper = await read(root, 'usr/local/bin/katar-sms');
+    expect(wrapper).toMatch(/^#!\/bin\/sh\n/);
+    expect(wrapper).toContain('export KATAR_CONFIG="${KATAR_CONFIG:-/etc/katar-sms/config.json}"');
+    expect(wrapper).toContain('export KATAR_DATA_DIR="${KATAR_DATA_DIR:-/var/lib/katar-sms}"');
+    expect(wrapper).toContain('main=/opt/katar-sms/dist/src/cli/main.js');
+    expect(wrapper).toContain(`exec "${process.execPath}" "$main" "$@"`);
+    // Root runs it as the service's user, which may read the config and owns the data.
+    expect(wrapper).toContain(`setpriv --reuid=katar-sms --regid=katar-sms --init-groups -- "${process.execPath}" "$main" "$@"`);
+
+    // Run it as this machine would, with the staging root in place of / (and the
+    // checkout's node_modules, as the test skips npm ci). This machine has no katar-sms
+    // user, so it runs as whoever runs the test.
+    const staged = join(tmp.dir, 'katar-sms');
+    await writeFile(staged, wrapper.replaceAll('/opt/katar-sms/', `${root}/opt/katar-sms/`));
+    await symlink(NODE_MODULES, join(root, 'opt/katar-sms/node_modules'));
+    const env = { ...process.env, KATAR_CONFIG: join(root, 'etc/katar-sms/config.json'), KATAR_DATA_DIR: join(root, 'var/lib/katar-sms') };
+    const run = (args: string[]) => spawnSync('sh', [staged, ...args], { env, encoding: 'utf8' });
+    const config = parseConfig(JSON.parse(await read(root, 'etc/katar-sms/config.json')));
+    const tok = run(['token', '--role', 'producer']);
+    expect(tok.status, tok.stderr).toBe(0);
+    expect(tok.stdout).toBe(`${config.tokens.find((t) => t.role === 'producer')!.token}\n`);
+    const check = run(['store', 'check']);
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toContain(`data directory ${join(root, 'var/lib/katar-sms')}: clean`);
   });
 
   it('refuses a Node older than 20 and says how to get a newer one', async () => {

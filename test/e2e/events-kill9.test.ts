@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, type GatewayEvent } from '../../src/queue/gateway-event.js';
-import { Receiver, type Arrival } from '../events/receiver.js';
+import { Receiver } from '../events/receiver.js';
 import { startChild, type ChildGateway } from '../helpers/child-gateway.js';
 import { readWholeLog, signatureValid } from '../helpers/event-log-http.js';
 import { until } from '../helpers/modem-harness.js';
@@ -20,39 +20,43 @@ import { hasPtyRelay, simOnPty } from '../helpers/sim-on-pty.js';
  * outside the log was ever delivered.
  */
 const CYCLES = 4;
-const FAILING_MS = 2500;
+const FAILING_MS = 4000;
 const json = { 'content-type': 'application/json' };
 const SECRETS = { steady: 'steady-subscriber-secret-0123456789', flaky: 'flaky-subscriber-secret-9876543210' } as const;
 
 const finalTypes = new Set(['sms.sent', 'sms.failed']);
 
-/** The problems with one subscriber's deliveries, judged against the log. */
-function judgeSubscriber(name: string, arrivals: readonly Arrival[], log: ReadonlyMap<number, GatewayEvent>, secret: string): string[] {
+/** The problems with one subscriber's requests, judged against the log. */
+function judgeSubscriber(name: string, r: Receiver, log: ReadonlyMap<number, GatewayEvent>, secret: string): string[] {
   const problems: string[] = [];
+  const answered = new Set(r.delivered);
+  const arrived = new Set<number>();
   const delivered = new Set<number>();
-  let lastFirst = 0;
-  for (const a of arrivals) {
-    const header = a.headers['x-katar-event-id'];
+  let lastArrived = 0;
+  let lastDelivered = 0;
+  for (const a of r.arrivals) {
+    const header = String(a.headers['x-katar-event-id']);
     const id = Number(header);
     if (!signatureValid(a.headers, a.raw, secret)) problems.push(`${name}: event ${header} with a bad signature`);
     if (a.event.id !== id || a.headers['x-katar-event'] !== a.event.type) problems.push(`${name}: headers ${header}/${String(a.headers['x-katar-event'])} do not match the body ${a.event.id}/${a.event.type}`);
     const logged = log.get(id);
     if (!logged) problems.push(`${name}: event ${id} (${a.event.type}) was delivered but is not in the log`);
-    else if (!isDeepStrictEqual(a.event, logged)) problems.push(`${name}: event ${id} delivered differs from the log: ${a.raw.toString('utf8').slice(0, 200)} vs ${JSON.stringify(logged).slice(0, 200)}`);
-    // The first arrival of each id (answered or not) never goes back to an older id.
-    if (!delivered.has(id) && !arrivals.slice(0, arrivals.indexOf(a)).some((b) => Number(b.headers['x-katar-event-id']) === id)) {
-      if (id <= lastFirst) problems.push(`${name}: first arrival of ${id} after the first arrival of ${lastFirst}`);
-      lastFirst = Math.max(lastFirst, id);
+    else if (!isDeepStrictEqual(a.event, logged)) problems.push(`${name}: event ${id} as delivered differs from the log: ${a.raw.toString('utf8').slice(0, 160)} vs ${JSON.stringify(logged).slice(0, 160)}`);
+    // Repeats after a crash are allowed (at-least-once); a first arrival never goes back to an older id.
+    if (!arrived.has(id)) {
+      if (id <= lastArrived) problems.push(`${name}: first arrival of ${id} after the first arrival of ${lastArrived}`);
+      arrived.add(id);
+      lastArrived = Math.max(lastArrived, id);
     }
-    if ((a.headers['x-katar-event-id'] !== undefined && arrivalsAnswered(a))) delivered.add(id);
+    if (answered.has(a) && !delivered.has(id)) {
+      if (id <= lastDelivered) problems.push(`${name}: first delivery of ${id} after the first delivery of ${lastDelivered}`);
+      delivered.add(id);
+      lastDelivered = Math.max(lastDelivered, id);
+    }
   }
-  for (const id of log.keys()) if (!delivered.has(id)) problems.push(`${name}: event ${id} (${log.get(id)!.type}) never delivered`);
+  for (const [id, e] of log) if (!delivered.has(id)) problems.push(`${name}: event ${id} (${e.type}) never delivered`);
   return problems;
 }
-
-/** Receiver keeps the requests it answered 2xx in `delivered`; the arrival objects are shared. */
-let answered = new WeakSet<Arrival>();
-const arrivalsAnswered = (a: Arrival): boolean => answered.has(a);
 
 describe.skipIf(!hasPtyRelay)(`events out across ${CYCLES} kill -9 cycles`, () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -81,7 +85,7 @@ describe.skipIf(!hasPtyRelay)(`events out across ${CYCLES} kill -9 cycles`, () =
         ],
       }),
     );
-    const args = ['serve', '--config', config, '--modem', path, '--port', '0', '--data-dir', join(dir, 'data'), '--log-level', 'warn'];
+    const args = ['serve', '--config', config, '--modem', path, '--port', '0', '--data-dir', join(dir, 'data'), '--log-level', 'info'];
 
     const acked = new Map<string, string>(); // idempotency key (= text) -> task id
     const pending = new Set<string>(); // keys sent but not yet acknowledged: retried
@@ -193,15 +197,16 @@ describe.skipIf(!hasPtyRelay)(`events out across ${CYCLES} kill -9 cycles`, () =
     for (const e of log) if (e.type === 'sms.received') receivedTexts.set(e.data.msg as string, (receivedTexts.get(e.data.msg as string) ?? 0) + 1);
     for (const t of injected) if (receivedTexts.get(t) !== 1) problems.push(`${t}: ${receivedTexts.get(t) ?? 0} sms.received events`);
 
-    answered = new WeakSet([...steady.delivered, ...flaky.delivered]);
-    problems.push(...judgeSubscriber('steady', steady.arrivals, byId, SECRETS.steady));
-    problems.push(...judgeSubscriber('flaky', flaky.arrivals, byId, SECRETS.flaky));
+    problems.push(...judgeSubscriber('steady', steady, byId, SECRETS.steady));
+    problems.push(...judgeSubscriber('flaky', flaky, byId, SECRETS.flaky));
 
     const types = new Map<string, number>();
     for (const e of log) types.set(e.type, (types.get(e.type) ?? 0) + 1);
     const redelivered = (r: Receiver): number => r.delivered.length - new Set(r.ids()).size;
+    // Ids of events lost with an unacknowledged write are handed out again: no gap is expected, none is required.
+    const gaps = log.filter((e, i) => i > 0 && e.id !== log[i - 1]!.id + 1).length;
     console.log(
-      `events kill -9: ${CYCLES} kills, ${acked.size} sends acknowledged, ${injected.length} received, ${log.length} events (${[...types].map(([t, n]) => `${t} ${n}`).join(', ')}); ` +
+      `events kill -9: ${CYCLES} kills, ${acked.size} sends acknowledged, ${injected.length} received, ${log.length} events, ${gaps} gaps in the ids (${[...types].map(([t, n]) => `${t} ${n}`).join(', ')}); ` +
         `steady ${steady.arrivals.length} arrivals (${redelivered(steady)} again), flaky ${flaky.arrivals.length} arrivals (${flaky.arrivals.length - flaky.delivered.length} answered 500, ${redelivered(flaky)} again)`,
     );
     expect(problems.slice(0, 30)).toEqual([]);

@@ -17,16 +17,25 @@ export async function startChild(args: string[], env: Record<string, string> = {
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let timer: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (b: Buffer): void => {
       out += b.toString();
       const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`katar-sms exited (${code}) before listening:\n${out}`)));
-    setTimeout(() => reject(new Error(`katar-sms did not listen within 15 s:\n${out}`)), 15_000).unref();
+    // The caller never gets `proc` then: kill it here, or it outlives the test.
+    timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`katar-sms did not listen within 15 s:\n${out}`));
+    }, 15_000);
+    timer.unref();
   });
   return { proc, url, output: () => out, exited };
 }

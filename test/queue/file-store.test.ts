@@ -12,21 +12,32 @@ function task(id: string, seq: number, status: Task['status'] = 'queued'): Task 
   return { _id: id, queue: 'sms', seq, data: { to: '+1', msg: `m${seq}` }, status, priority: 0, parts: 1, createdAt: at, updatedAt: at, finishedAt: at, attempts: [] };
 }
 
+/** Stores a test opened and left open, as a crash leaves them: let go of after the test. */
+const opened: FileStore[] = [];
+async function openStore(dir: string): Promise<FileStore> {
+  const s = await FileStore.open(dir);
+  opened.push(s);
+  return s;
+}
+
 describe('file store', () => {
   let tmp: Awaited<ReturnType<typeof makeTmpDir>>;
   beforeEach(async () => {
     tmp = await makeTmpDir();
   });
-  afterEach(async () => tmp.cleanup());
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.abandon();
+    await tmp.cleanup();
+  });
 
   it('reloads live tasks from the journal and finished ones from history', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     s.putLive(task('a', 1));
     s.putLive(task('b', 2));
     s.finish(task('b', 2, 'done'));
     await s.commit();
-    // no close: as after kill -9
-    const s2 = await FileStore.open(tmp.dir);
+    await s.abandon(); // no close: as after kill -9
+    const s2 = await openStore(tmp.dir);
     expect([...s2.live.keys()]).toEqual(['a']);
     expect([...s2.history.keys()]).toEqual(['b']);
     expect((await s2.readHistory(s2.history.get('b')!)).data.msg).toBe('m2');
@@ -34,20 +45,20 @@ describe('file store', () => {
   });
 
   it('cuts off a torn last line (never acknowledged) and keeps appending cleanly', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     s.finish(task('a', 1, 'done'));
     await s.commit();
     await appendFile(join(tmp.dir, 'history.jsonl'), '{"_id":"b","que');
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect([...s2.history.keys()]).toEqual(['a']);
     s2.finish(task('c', 3, 'done'));
     await s2.commit();
-    const s3 = await FileStore.open(tmp.dir);
+    const s3 = await openStore(tmp.dir);
     expect([...s3.history.keys()]).toEqual(['a', 'c']);
   });
 
   it('folds the journal into a segmented lowdb checkpoint and removes old journals', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     for (let i = 1; i <= 5; i++) {
       s.live.set(`t${i}`, task(`t${i}`, i)); // the queue owns the live map
       s.putLive(task(`t${i}`, i));
@@ -63,25 +74,25 @@ describe('file store', () => {
     expect(seg.tasks.map((t) => t._id)).toEqual(['t1', 't2', 't3', 't4', 't5']);
     s.putLive(task('t6', 6));
     await s.commit();
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect(s2.live.size).toBe(6);
   });
 
   it('refuses to load a damaged v0.1 checkpoint instead of starting empty', async () => {
     await writeFile(join(tmp.dir, 'live.json'), '{"version":1,');
-    const err = await FileStore.open(tmp.dir).catch((e: unknown) => e);
+    const err = await openStore(tmp.dir).catch((e: unknown) => e);
     expect(isKatarError(err, 'STORE_CORRUPT')).toBe(true);
   });
 
   it('compaction drops what retention selects and keeps the rest readable', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     for (let i = 1; i <= 4; i++) s.finish(task(`t${i}`, i, 'done'));
     await s.commit();
     const removed = await s.compact((m) => m.seq <= 2, () => false);
     expect(removed).toEqual({ tasks: 2, sms: 0, events: 0 });
     expect([...s.history.keys()]).toEqual(['t3', 't4']);
     expect((await s.readHistory(s.history.get('t4')!)).data.msg).toBe('m4');
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect([...s2.history.keys()]).toEqual(['t3', 't4']);
   });
 
@@ -100,7 +111,7 @@ describe('append log offsets', () => {
   it('gives records appended during a flush the right place in the file', async () => {
     const tmp = await makeTmpDir();
     try {
-      const s = await FileStore.open(tmp.dir);
+      const s = await openStore(tmp.dir);
       const commits: Promise<void>[] = [];
       for (let i = 1; i <= 300; i++) {
         s.finish(task(`t${i}`, i, 'done'));
@@ -119,7 +130,7 @@ describe('append log reads', () => {
   it('reads a record back before and while its write is under way', async () => {
     const tmp = await makeTmpDir();
     try {
-      const s = await FileStore.open(tmp.dir);
+      const s = await openStore(tmp.dir);
       s.finish(task('a', 1, 'done'));
       expect((await s.readHistory(s.history.get('a')!))._id).toBe('a');
       const c = s.commit();

@@ -34,6 +34,7 @@ describe('built-in worker: receiving', () => {
     const { FileStore } = await import('../../src/queue/store/file-store.js');
     const other = await FileStore.open(h.dir);
     expect(other.inbox.length).toBe(1);
+    await other.abandon(); // only a reader: the harness's gateway owns the directory
   });
 
   it('reassembles multipart and Unicode messages', async () => {

@@ -64,10 +64,11 @@ export class OpenStreams {
 
 /**
  * Serves one SSE stream: replays the log after `after`, then follows it live. Reads
- * the log in batches and writes the next batch only once the socket took the last one,
- * so the server holds at most one batch per client; a client whose buffer stays full
- * (past `maxBufferedBytes`, or not drained within `drainTimeoutMs`) is disconnected and
- * resumes with Last-Event-ID. The expired-cursor check happens before the first byte
+ * the log in batches and writes the next batch only once the socket took the last one;
+ * within a batch, once more than `maxBufferedBytes` wait for the socket, so the server
+ * holds at most one batch and never much past the limit per client. A client whose
+ * buffer stays full (not drained within `drainTimeoutMs`) is disconnected and resumes
+ * with Last-Event-ID. The expired-cursor check happens before the first byte
  * (410 as JSON).
  */
 export async function serveStream(req: FastifyRequest, reply: FastifyReply, log: EventLog, open: OpenStreams, opts: { after: number; types?: EventType[] | undefined; limits: StreamLimits }): Promise<void> {
@@ -130,14 +131,18 @@ export async function serveStream(req: FastifyRequest, reply: FastifyReply, log:
     let cursor = opts.after;
     let page = first;
     for (;;) {
-      for (const ev of page.events) res.write(sseFrame(ev));
+      // Writes made in one tick stay in the stream's buffer until the socket's write
+      // callback, so writableLength after a whole batch is the batch, not the client's
+      // lag: past the limit, wait for the socket to take it (or cut the client) frame by
+      // frame. A batch larger than the limit then never cuts a client that reads.
+      for (const ev of page.events) {
+        if (closed) break;
+        res.write(sseFrame(ev));
+        if (res.writableLength > opts.limits.maxBufferedBytes) await drained();
+      }
       const progressed = page.next > cursor;
       cursor = page.next;
       if (closed) break;
-      if (res.writableLength > opts.limits.maxBufferedBytes) {
-        cut();
-        break;
-      }
       await drained();
       if (closed) break;
       if (!progressed || cursor >= log.bounds().newest) {

@@ -3,7 +3,7 @@ import { EVENT_TYPES } from '../../queue/gateway-event.js';
 import type { EventLog } from '../../queue/sms-queue.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, requireRoles } from '../route-access.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, errorSchema, pageLimit, TOKEN_ERRORS } from '../schemas.js';
 import { DEFAULT_STREAM_LIMITS, OpenStreams, parseCursor, parseTypes, serveStream, type StreamLimits } from './event-stream.js';
 
 /** What the events plugin needs. */
@@ -24,7 +24,7 @@ const eventSchema = {
   },
 } as const;
 
-const goneSchema = { ...errorSchema, properties: { ...errorSchema.properties, oldest: { type: 'integer' } } } as const;
+const goneSchema = { ...errorSchema, description: 'the cursor is older than the retention keeps; `oldest` is where the log starts now', properties: { ...errorSchema.properties, oldest: { type: 'integer' } } } as const;
 
 const query = {
   type: 'object',
@@ -32,7 +32,7 @@ const query = {
   properties: {
     after: { type: 'string', description: 'an event id: events after it (0 or absent: from the oldest kept)' },
     types: { type: 'string', description: `comma-separated: ${EVENT_TYPES.join(', ')}` },
-    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' },
+    limit: pageLimit,
   },
 } as const;
 
@@ -44,9 +44,14 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
   declareAccess(app, opts.guards, requireRoles(['producer']));
   const limits = { ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits };
   const open = new OpenStreams();
-  // fastify waits for open connections when it closes: end the streams first.
-  app.addHook('onClose', async () => open.endAll());
+  // fastify's close waits for open connections (server.close) before it runs the
+  // onClose hooks: an onClose that ends the streams would never run while one is open.
+  // preClose runs before server.close.
+  app.addHook('preClose', async () => open.endAll());
   const read = opts.guards.budget('read');
+  // 0 (or no cursor) is documented as "from the oldest kept": once retention removed the
+  // first events it is the cursor before the oldest, not a cursor that missed events.
+  const fromCursor = (after: number): number => (after === 0 ? Math.max(0, (opts.events.bounds().oldest ?? 1) - 1) : after);
 
   app.get<{ Querystring: { after?: string; types?: string; limit?: string } }>(
     '/v1/events',
@@ -54,14 +59,15 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
       preHandler: read,
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: 'Events after a cursor, oldest first: {events, next}; pass `next` back as `after`. 410 with `oldest` when the cursor is older than retention',
         querystring: query,
-        response: { 200: { type: 'object', properties: { events: { type: 'array', items: eventSchema }, next: { type: 'integer' } } }, 400: errorSchema, 410: goneSchema, 429: errorSchema },
+        response: { 200: { type: 'object', properties: { events: { type: 'array', items: eventSchema }, next: { type: 'integer' } } }, ...errorResponses(400, ...TOKEN_ERRORS), 410: goneSchema },
       },
     },
     async (req) => {
       const types = parseTypes(req.query.types);
-      const page = await opts.events.read(parseCursor(req.query.after, 'after'), { limit: Number(req.query.limit ?? 100), ...(types && { types }) });
+      const page = await opts.events.read(fromCursor(parseCursor(req.query.after, 'after')), { limit: Number(req.query.limit ?? 100), ...(types && { types }) });
       return page;
     },
   );
@@ -72,15 +78,17 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
       preHandler: read,
       schema: {
         tags: ['events'],
+        operationId: 'streamEvents',
         summary: 'Server-Sent Events: `id:` the event id, `event:` its type, `data:` the event JSON. Resumes after Last-Event-ID (header) or `after`; heartbeat comments every 15 s',
         querystring: { ...query, properties: { after: query.properties.after, types: query.properties.types } },
-        response: { 400: errorSchema, 410: goneSchema, 429: errorSchema },
+        // Written by the handler itself (hijacked), never serialised: documentation only.
+        response: { 200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errorResponses(400, ...TOKEN_ERRORS), 410: goneSchema },
       },
     },
     async (req, reply) => {
       const header = req.headers['last-event-id'];
       const after = typeof header === 'string' && header !== '' ? parseCursor(header, 'Last-Event-ID') : parseCursor(req.query.after, 'after');
-      await serveStream(req, reply, opts.events, open, { after, types: parseTypes(req.query.types), limits });
+      await serveStream(req, reply, opts.events, open, { after: fromCursor(after), types: parseTypes(req.query.types), limits });
     },
   );
 }

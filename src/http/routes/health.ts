@@ -43,6 +43,7 @@ export async function healthRoutes(app: FastifyInstance, { queue, modems, guards
     {
       schema: {
         tags: ['health'],
+        operationId: 'getHealth',
         summary: 'Liveness (always 200 while the process answers; status "degraded" when the store cannot write), queue depth, modem state',
         response: {
           200: {
@@ -78,6 +79,7 @@ export async function healthRoutes(app: FastifyInstance, { queue, modems, guards
     {
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         summary: 'Readiness: 200 when new sends are taken and, if modems are configured, one of them is ready; 503 with the reasons while the store cannot write or keeps its free-space reserve, or no modem can send',
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] }, store: storeSchema } },

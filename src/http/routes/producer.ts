@@ -6,7 +6,7 @@ import type { InboxListing } from '../../queue/sms-queue.js';
 import type { TaskStatus } from '../../queue/task.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, requireRoles } from '../route-access.js';
-import { errorSchema, inboxEntrySchema, queueParams, sendBody, taskParams, taskSchema } from '../schemas.js';
+import { errorResponses, inboxEntrySchema, pageLimit, queueParams, sendBody, taskParams, taskSchema, TOKEN_ERRORS } from '../schemas.js';
 import { sendTask, sendTasks } from '../task-json.js';
 
 type SendBody = SendRequest & { messages?: SendRequest[] };
@@ -33,17 +33,14 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
       preHandler: sending,
       schema: {
         tags: ['producer'],
-        summary: 'Queue one SMS ({to, msg, ...}) or several ({messages: [...]}); 201 once on disk, 200 for a repeated idempotencyKey',
+        operationId: 'sendSms',
+        summary: 'Queue one SMS ({to, msg, ...}) or several ({messages: [...]}); 201 once on disk, 200 for a repeated idempotencyKey, 409 for a key used with another to or msg',
         params: queueParams,
         body: sendBody,
         response: {
           200: sendReply,
           201: sendReply,
-          400: errorSchema,
-          404: errorSchema,
-          429: errorSchema,
-          503: errorSchema,
-          507: errorSchema,
+          ...errorResponses(400, ...TOKEN_ERRORS, 404, 409, 413, 415, 503, 507),
         },
       },
     },
@@ -65,7 +62,7 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
 
   app.get<{ Params: { queue: string; id: string } }>(
     '/v1/queue/:queue/tasks/:id',
-    { preHandler: reading, schema: { tags: ['producer'], summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 429: errorSchema } } },
+    { preHandler: reading, schema: { tags: ['producer'], operationId: 'getTask', summary: 'One task: status, attempts, errors, timestamps', params: taskParams, response: { 200: taskSchema, ...errorResponses(400, ...TOKEN_ERRORS, 404) } } },
     async (req) => q.get(req.params.queue, req.params.id),
   );
 
@@ -75,6 +72,7 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
       preHandler: reading,
       schema: {
         tags: ['producer'],
+        operationId: 'listTasks',
         summary: 'Tasks, oldest first, a page at a time (pass `next` back as `cursor`)',
         params: queueParams,
         querystring: {
@@ -82,11 +80,11 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
           additionalProperties: false,
           properties: {
             status: taskSchema.properties.status,
-            limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' },
-            cursor: { type: 'string', pattern: '^\\d{1,15}$' },
+            limit: pageLimit,
+            cursor: { type: 'string', pattern: '^\\d{1,15}$', description: "a page's next" },
           },
         },
-        response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 429: errorSchema },
+        response: { 200: { type: 'object', properties: { tasks: { type: 'array', items: taskSchema }, next: { type: 'string' } } }, ...errorResponses(400, ...TOKEN_ERRORS, 404) },
       },
     },
     async (req) => {
@@ -99,7 +97,7 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
 
   app.delete<{ Params: { queue: string; id: string } }>(
     '/v1/queue/:queue/tasks/:id',
-    { preHandler: reading, schema: { tags: ['producer'], summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema } } },
+    { preHandler: reading, schema: { tags: ['producer'], operationId: 'cancelTask', summary: 'Cancel a queued or paused task (409 otherwise)', params: taskParams, response: { 200: taskSchema, ...errorResponses(400, ...TOKEN_ERRORS, 404, 409) } } },
     async (req) => q.cancel(req.params.queue, req.params.id),
   );
 
@@ -109,6 +107,7 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
       preHandler: reading,
       schema: {
         tags: ['producer'],
+        operationId: 'listInbox',
         summary: 'Received SMS, oldest first (order=desc: newest first); `since` is the `next` of a page or an ISO date-time. Every page has `next`: on the last (even empty) one it is where to poll from later',
         params: queueParams,
         querystring: {
@@ -116,16 +115,14 @@ export async function producerRoutes(app: FastifyInstance, { queue: q, intake, g
           additionalProperties: false,
           properties: {
             since: { type: 'string', maxLength: 40, description: 'after this cursor or instant (order=desc: before it)' },
-            limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000, default 100' },
+            limit: pageLimit,
             // Checked by the handler, so that the refusal says what order may be.
             order: { type: 'string', maxLength: 10, description: 'asc (oldest first, the default) or desc (newest first; next pages further into the past)' },
           },
         },
         response: {
           200: { type: 'object', properties: { messages: { type: 'array', items: inboxEntrySchema }, next: { type: 'string', description: 'the cursor to come back with: the seq of the last entry, or the given cursor on an empty page' } }, required: ['messages', 'next'] },
-          400: errorSchema,
-          404: errorSchema,
-          429: errorSchema,
+          ...errorResponses(400, ...TOKEN_ERRORS, 404),
         },
       },
     },

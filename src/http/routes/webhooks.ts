@@ -3,7 +3,7 @@ import type { WebhookDispatcher } from '../../events/webhook-dispatcher.js';
 import { KatarError } from '../../errors.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, requireRoles } from '../route-access.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, TOKEN_ERRORS } from '../schemas.js';
 
 /** What the webhooks admin plugin needs. */
 export interface WebhookRoutesOptions {
@@ -37,11 +37,11 @@ const nameParams = { type: 'object', properties: { name: { type: 'string', maxLe
 export async function webhookRoutes(app: FastifyInstance, { webhooks, guards }: WebhookRoutesOptions): Promise<void> {
   declareAccess(app, guards, requireRoles(['admin']));
 
-  app.get('/v1/webhooks', { schema: { tags: ['webhooks'], summary: 'Every subscription: cursor, backlog, last success and error, dead letters', response: { 200: { type: 'object', properties: { webhooks: { type: 'array', items: stateSchema } } } } } }, async () => ({ webhooks: webhooks.state() }));
+  app.get('/v1/webhooks', { schema: { tags: ['webhooks'], operationId: 'listWebhooks', summary: 'Every subscription: cursor, backlog, last success and error, dead letters', response: { 200: { type: 'object', properties: { webhooks: { type: 'array', items: stateSchema } } }, ...errorResponses(...TOKEN_ERRORS) } } }, async () => ({ webhooks: webhooks.state() }));
 
   app.get<{ Params: { name: string } }>(
     '/v1/webhooks/:name',
-    { schema: { tags: ['webhooks'], summary: 'One subscription', params: nameParams, response: { 200: stateSchema, 404: errorSchema } } },
+    { schema: { tags: ['webhooks'], operationId: 'getWebhook', summary: 'One subscription', params: nameParams, response: { 200: stateSchema, ...errorResponses(400, ...TOKEN_ERRORS, 404) } } },
     async (req) => webhooks.stateOf(req.params.name),
   );
 
@@ -50,10 +50,11 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, guards }: 
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'redeliverWebhook',
         summary: 'Sends the dead letters again (those of `ids`, or all), oldest first, before newer events',
         params: nameParams,
         body: { type: 'object', additionalProperties: false, properties: { ids: { type: 'array', maxItems: 10000, items: { type: 'integer', minimum: 1 } } } },
-        response: { 200: { type: 'object', properties: { redelivering: { type: 'integer' } } }, 400: errorSchema, 404: errorSchema, 503: errorSchema },
+        response: { 200: { type: 'object', properties: { redelivering: { type: 'integer' } } }, ...errorResponses(400, ...TOKEN_ERRORS, 404, 413, 415, 503) },
       },
     },
     async (req) => webhooks.redeliver(req.params.name, req.body?.ids),
@@ -64,9 +65,10 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, guards }: 
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'testWebhook',
         summary: 'POSTs a signed `webhook.test` event (id 0) to the subscription once and tells how it went',
         params: nameParams,
-        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, status: { type: 'integer' }, error: { type: 'string' }, ms: { type: 'number' } } }, 404: errorSchema },
+        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, status: { type: 'integer' }, error: { type: 'string' }, ms: { type: 'number' } } }, ...errorResponses(400, ...TOKEN_ERRORS, 404) },
       },
     },
     async (req) => {

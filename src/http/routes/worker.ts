@@ -7,7 +7,7 @@ import type { SmsQueue } from '../../queue/sms-queue.js';
 import type { Principal } from '../auth.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, requireRoles } from '../route-access.js';
-import { errorSchema, queueParams } from '../schemas.js';
+import { errorResponses, queueParams, TOKEN_ERRORS } from '../schemas.js';
 
 /** What the worker protocol plugin needs. */
 export interface WorkerRoutesOptions {
@@ -48,9 +48,10 @@ function configurationRoute(app: FastifyInstance, q: SmsQueue): void {
     {
       schema: {
         tags: ['worker'],
+        operationId: 'getQueueConfiguration',
         summary: 'Queue configuration for workers (poll interval in ms)',
         params: queueParams,
-        response: { 200: configurationReply, 404: errorSchema },
+        response: { 200: configurationReply, ...errorResponses(400, ...TOKEN_ERRORS, 404) },
       },
     },
     async (req): Promise<QueueConfiguration> => ({ configuration: { interval: q.settings(req.params.queue).pollingIntervalMs } }),
@@ -63,10 +64,11 @@ function pollRoute(app: FastifyInstance, q: SmsQueue): void {
     {
       schema: {
         tags: ['worker'],
-        summary: 'Report results (optional) and take the next task(s); 204 when none is ready',
+        operationId: 'pollTasks',
+        summary: 'Report results (optional) and take the next task(s); 204 when none is ready. An empty body is a plain poll',
         params: queueParams,
         body: pollBody,
-        response: { 200: pollReply, 204: { type: 'null' }, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: pollReply, 204: { type: 'null', description: 'no task is ready (or max was 0)' }, ...errorResponses(400, ...TOKEN_ERRORS, 404, 409, 413, 415) },
       },
     },
     async (req, reply) => {
@@ -107,10 +109,11 @@ function receiveRoute(app: FastifyInstance, q: SmsQueue): void {
     {
       schema: {
         tags: ['worker'],
+        operationId: 'receiveSms',
         summary: 'Hand over a received SMS; stored in the inbox and emitted as `sms`',
         params: queueParams,
         body: receiveBody,
-        response: { 204: { type: 'null' }, 400: errorSchema, 404: errorSchema },
+        response: { 204: { type: 'null', description: 'stored' }, ...errorResponses(400, ...TOKEN_ERRORS, 404, 413, 415) },
       },
     },
     async (req, reply) => {

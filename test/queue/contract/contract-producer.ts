@@ -88,27 +88,50 @@ export function producerContract(open: OpenQueue): void {
   });
 
   describe('idempotency', () => {
-    it('the same key returns the first task, created false, and stores nothing new', async () => {
+    it('the same key for the same message returns the first task, created false, and stores nothing new', async () => {
       const { q } = await open();
       const [first] = await q.add('sms', [{ data: { to: '+1', msg: 'first' }, parts: 1, idempotencyKey: 'k' }]);
-      const [again] = await q.add('sms', [{ data: { to: '+2', msg: 'second' }, parts: 1, idempotencyKey: 'k' }]);
+      const [again] = await q.add('sms', [{ data: { to: '+1', msg: 'first' }, parts: 1, priority: 10, idempotencyKey: 'k' }]);
       expect(first!.created).toBe(true);
       expect(again).toEqual({ task: first!.task, created: false });
       expect(q.counts('sms').queued).toBe(1);
     });
 
-    it('a key repeated within one batch yields one task', async () => {
+    it('the same key for another to or msg is IDEMPOTENCY_CONFLICT naming the key, and nothing changes', async () => {
       const { q } = await open();
-      const out = await q.add('sms', [sms('+1', { idempotencyKey: 'k' }), sms('+2', { idempotencyKey: 'k' })]);
+      const [first] = await q.add('sms', [{ data: { to: '+1', msg: 'first' }, parts: 1, idempotencyKey: 'k1' }]);
+      for (const data of [{ to: '+2', msg: 'first' }, { to: '+1', msg: 'second' }]) {
+        const err = await q.add('sms', [{ data, parts: 1, idempotencyKey: 'k1' }]).then(() => undefined, (e: unknown) => e);
+        expect(err).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', message: 'idempotencyKey "k1" was used for another message (to/msg differ); use a new key', details: { field: 'idempotencyKey' } });
+      }
+      expect(await q.get('sms', first!.task._id)).toEqual(first!.task);
+      expect(q.counts('sms').queued).toBe(1);
+    });
+
+    it('a conflict anywhere in a batch refuses it all: nothing of it is stored, no key is taken', async () => {
+      const { q } = await open();
+      await addOne(q, sms('+1', { idempotencyKey: 'k' }));
+      expect(await codeOf(() => q.add('sms', [sms('+2', { idempotencyKey: 'fresh' }), sms('+3'), sms('+9', { idempotencyKey: 'k' })]))).toBe('IDEMPOTENCY_CONFLICT');
+      expect(await codeOf(() => q.add('sms', [sms('+4', { idempotencyKey: 'twice' }), sms('+5', { idempotencyKey: 'twice' })]))).toBe('IDEMPOTENCY_CONFLICT');
+      expect(q.counts('sms').queued).toBe(1);
+      expect((await q.listTasks('sms', { limit: 10 })).items).toHaveLength(1);
+      const [fresh] = await q.add('sms', [sms('+6', { idempotencyKey: 'fresh' })]);
+      expect(fresh!.created).toBe(true);
+    });
+
+    it('a key repeated within one batch for the same message yields one task', async () => {
+      const { q } = await open();
+      const out = await q.add('sms', [sms('+1', { idempotencyKey: 'k' }), sms('+1', { idempotencyKey: 'k' })]);
       expect(out.map((o) => o.created)).toEqual([true, false]);
       expect(out[1]!.task._id).toBe(out[0]!.task._id);
       expect(q.counts('sms').queued).toBe(1);
     });
 
-    it('the key still answers with the task after it finished', async () => {
+    it('the key still answers with the task after it finished, and still refuses another message', async () => {
       const { q } = await open();
       const id = await doneTask(q, 'k');
-      const [again] = await q.add('sms', [sms('+9', { idempotencyKey: 'k' })]);
+      expect(await codeOf(() => q.add('sms', [sms('+9', { idempotencyKey: 'k' })]))).toBe('IDEMPOTENCY_CONFLICT');
+      const [again] = await q.add('sms', [sms('+1', { idempotencyKey: 'k' })]);
       expect(again!.created).toBe(false);
       expect(again!.task._id).toBe(id);
       expect(again!.task.status).toBe('done');
@@ -119,7 +142,8 @@ export function producerContract(open: OpenQueue): void {
       const env = await open();
       const [first] = await env.q.add('sms', [sms('+1', { idempotencyKey: 'k' })]);
       const q = await env.restart();
-      const [again] = await q.add('sms', [sms('+2', { idempotencyKey: 'k' })]);
+      expect(await codeOf(() => q.add('sms', [sms('+2', { idempotencyKey: 'k' })]))).toBe('IDEMPOTENCY_CONFLICT');
+      const [again] = await q.add('sms', [sms('+1', { idempotencyKey: 'k' })]);
       expect(again).toEqual({ task: first!.task, created: false });
     });
 

@@ -7,6 +7,14 @@ import type { Task } from '../../../src/queue/task.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
 import { journalPath, offsetOf, task, zeroBytes } from './store-fixtures.js';
 
+/** Stores a test opened and left open, as a crash leaves them: let go of after the test. */
+const opened: FileStore[] = [];
+async function openStore(dir: string): Promise<FileStore> {
+  const s = await FileStore.open(dir);
+  opened.push(s);
+  return s;
+}
+
 async function openError(dir: string): Promise<KatarError> {
   const err = await FileStore.open(dir).then(
     () => undefined,
@@ -31,7 +39,7 @@ async function seed(dir: string): Promise<void> {
   s.putLive(task('d', 5));
   await s.commit();
   await s.settled(); // the follow-up commit record is written too
-  // no close: as after a power cut
+  await s.abandon(); // no close: as after a power cut
 }
 
 describe('damaged files are detected, named, and never dropped silently', () => {
@@ -40,10 +48,13 @@ describe('damaged files are detected, named, and never dropped silently', () => 
     tmp = await makeTmpDir();
     await seed(tmp.dir);
   });
-  afterEach(async () => tmp.cleanup());
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.abandon();
+    await tmp.cleanup();
+  });
 
   it('loads the seeded directory as it was committed', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     expect([...s.live.keys()].sort()).toEqual(['a', 'b', 'd']);
     expect([...s.history.keys()]).toEqual(['c']);
     expect(s.inbox.map((m) => m._id)).toEqual(['sms1']);
@@ -86,7 +97,7 @@ describe('damaged files are detected, named, and never dropped silently', () => 
   });
 
   it('a deleted manifest or a deleted checkpoint segment is detected', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     await s.close(); // writes a checkpoint: the live tasks are now in a segment
     const seg = (await readdir(join(tmp.dir, 'live')))[0]!;
     await rm(join(tmp.dir, 'live', seg));
@@ -96,7 +107,7 @@ describe('damaged files are detected, named, and never dropped silently', () => 
   });
 
   it('JSON that parses but is not a task is named with file and offset, not a TypeError', async () => {
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     s.putLive({ _id: 'x', queue: 'sms', seq: 9 } as unknown as Task);
     await s.commit();
     const err = await openError(tmp.dir);
@@ -108,12 +119,12 @@ describe('damaged files are detected, named, and never dropped silently', () => 
     const size = (await stat(join(tmp.dir, 'history.jsonl'))).size;
     await appendFile(join(tmp.dir, 'history.jsonl'), '7 0badc0de {"_id":"z","que');
     await appendFile(journalPath(tmp.dir), Buffer.alloc(300)); // a tail of zeros, as ext4 leaves after a power cut
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     expect([...s.live.keys()].sort()).toEqual(['a', 'b', 'd']);
     expect((await stat(join(tmp.dir, 'history.jsonl'))).size).toBe(size);
     s.finish(task('e', 6, 'done'));
     await s.commit();
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect([...s2.history.keys()]).toEqual(['c', 'e']);
   });
 
@@ -125,11 +136,11 @@ describe('damaged files are detected, named, and never dropped silently', () => 
     await slots.write({ ...newest!, gen: newest!.gen + 1, confirmed: false, journal: { ...newest!.journal, records: newest!.journal.records + 1, bytes: newest!.journal.bytes + 300 } });
     await slots.close();
     await appendFile(journalPath(tmp.dir), '7 00000000 {"put":{"_id":"e"'); // what little of it landed
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     expect([...s.live.keys()].sort()).toEqual(['a', 'b', 'd']);
     s.putLive(task('f', 6));
     await s.commit();
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect([...s2.live.keys()].sort()).toEqual(['a', 'b', 'd', 'f']);
   });
 
@@ -149,7 +160,7 @@ describe('damaged files are detected, named, and never dropped silently', () => 
     expect(lost).toMatchObject({ file: 'history.jsonl', ids: ['c'] });
     expect(r.moved).toContain('history.jsonl');
     expect(await readdir(join(tmp.dir, r.movedTo!))).toContain('history.jsonl');
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     expect(s.live.has('c')).toBe(false);
     expect([...s.live.keys()].sort()).toEqual(['a', 'b', 'd']);
     expect(s.inbox.map((m) => m._id)).toEqual(['sms1']);
@@ -158,14 +169,14 @@ describe('damaged files are detected, named, and never dropped silently', () => 
 
   it('recover keeps every record still readable around a damaged one', async () => {
     const h = join(tmp.dir, 'history.jsonl');
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     for (let i = 10; i < 15; i++) s.finish(task(`h${i}`, i, 'done'));
     await s.commit();
     await zeroBytes(h, await offsetOf(h, '"_id":"h12"'), 8);
     const { recoverStore } = await import('../../../src/queue/store/store-recover.js');
     const r = await recoverStore(tmp.dir);
     expect(r.problems[0]).toMatchObject({ file: 'history.jsonl', offset: await offsetOf(join(tmp.dir, r.movedTo!, 'history.jsonl'), 'h12') });
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect([...s2.history.keys()]).toEqual(['c', 'h10', 'h11', 'h13', 'h14']);
     expect((await s2.readHistory(s2.history.get('h14')!)).data.msg).toBe('m14');
     await s2.close();
@@ -174,7 +185,7 @@ describe('damaged files are detected, named, and never dropped silently', () => 
 
   it('a damaged event record stops the start; recover keeps the readable events and their ids, so none is handed out twice', async () => {
     const e = join(tmp.dir, 'events.jsonl');
-    const s = await FileStore.open(tmp.dir);
+    const s = await openStore(tmp.dir);
     for (let i = 1; i <= 5; i++) s.addEvent('sms.queued', { n: i }, 'sms', '2026-01-01T00:00:00.000Z');
     await s.commit();
     await s.settled();
@@ -184,7 +195,7 @@ describe('damaged files are detected, named, and never dropped silently', () => 
     expect(err.details).toMatchObject({ file: 'events.jsonl', offset: await offsetOf(e, '\u0000') });
     const { recoverStore } = await import('../../../src/queue/store/store-recover.js');
     await recoverStore(tmp.dir);
-    const s2 = await FileStore.open(tmp.dir);
+    const s2 = await openStore(tmp.dir);
     expect(s2.eventBounds()).toEqual({ oldest: 1, newest: 5 });
     expect((await s2.scanEvents(0, undefined, 10)).events.map((ev) => ev.id)).toEqual([1, 2, 4, 5]);
     expect(s2.addEvent('sms.sent', {}, 'sms', '2026-01-01T00:00:01.000Z').id).toBe(6);

@@ -1,0 +1,176 @@
+// The gateway on one core, as on a small Pi: `katar-sms serve` on the built-in simulated
+// modem pinned to core 0 (taskset -c 0), this script and its load generator pinned to
+// core 1, with --history finished tasks seeded into the data dir. It reports:
+// - start-up: spawn to the "listening" line and to GET /readyz 200 (--starts runs);
+// - the first POST /send right after /readyz said ready, in each of those runs;
+// - idle RSS over --idle s after a start (no send yet);
+// - warm send latency: the median of sequential sends after --warm sends;
+// - sustained sends/s: autocannon on /send for --load s at --connections, the simulated
+//   modem draining meanwhile (100 ms per SMS, so the queue grows).
+// Usage: node bench/pi-profile.mjs [--history 100000] [--starts 5] [--idle 10] [--warm 200] [--load 10] [--connections 10]
+// Needs taskset (util-linux) and two cores; never run in CI.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { PRODUCT_NODE_ARGS, cpuSeconds, rssOf, seedHistory } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    history: { type: 'string', default: '100000' },
+    starts: { type: 'string', default: '5' },
+    idle: { type: 'string', default: '10' },
+    warm: { type: 'string', default: '200' },
+    load: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    'server-core': { type: 'string', default: '0' },
+    'bench-core': { type: 'string', default: '1' },
+  },
+});
+const history = Number(values.history);
+const starts = Number(values.starts);
+const idleSeconds = Number(values.idle);
+const warmSends = Number(values.warm);
+const loadSeconds = Number(values.load);
+const connections = Number(values.connections);
+const serverCore = values['server-core'];
+
+const root = new URL('..', import.meta.url).pathname;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
+const round = (n, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+// Every thread of this process (libuv's pool, V8's helpers) on the benchmark's core.
+execFileSync('taskset', ['-a', '-cp', values['bench-core'], String(process.pid)], { stdio: 'ignore' });
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'katar-pi-'));
+const dataDir = join(dir, 'data');
+const config = join(dir, 'bench-config.json');
+// The producer rate limit is a safeguard, not the subject here.
+writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info', logFormat: 'json' }));
+
+/** Starts the gateway on the server core; resolves with the times to "listening" and to /readyz 200. */
+async function start() {
+  const t0 = performance.now();
+  const args = [...PRODUCT_NODE_ARGS, join(root, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--config', config];
+  const proc = spawn('taskset', ['-c', serverCore, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    proc.stdout.on('data', (b) => {
+      if (out.length < 1e6) out += b;
+      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
+  });
+  const listenMs = performance.now() - t0;
+  let readyMs = NaN;
+  for (const deadline = performance.now() + 60_000; performance.now() < deadline; await sleep(5)) {
+    const status = await fetch(`${url}/readyz`).then((r) => r.status).catch(() => 0);
+    if (status === 200) {
+      readyMs = performance.now() - t0;
+      break;
+    }
+  }
+  return { proc, url, listenMs, readyMs };
+}
+
+async function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((res) => proc.on('exit', res));
+  proc.kill('SIGTERM');
+  const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(t);
+}
+
+const body = JSON.stringify({ to: '+61404341143', msg: 'benchmark message, one part' });
+/** One POST /send; its latency in ms as this client sees it. */
+async function sendOnce(url) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/queue/sms/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`send answered ${res.status}`);
+  return performance.now() - t0;
+}
+
+async function idleWindow(pid, seconds) {
+  const rss = [];
+  const c0 = cpuSeconds(pid);
+  for (let i = 0; i < seconds; i++) {
+    await sleep(1000);
+    rss.push(rssOf(pid).rssMb);
+  }
+  return { seconds, cpuPct: round(((cpuSeconds(pid) - c0) / seconds) * 100, 2), rssMb: { min: Math.min(...rss), max: Math.max(...rss) } };
+}
+
+try {
+  const tSeed = performance.now();
+  if (history) await seedHistory(dataDir, history);
+  const seedMs = performance.now() - tSeed;
+
+  // 1. start-up and the first send, --starts times (the history stays as seeded: no send
+  //    is left in the queue, each run's single task is finished by the modem before the stop)
+  const runs = [];
+  for (let i = 0; i < starts; i++) {
+    const s = await start();
+    const firstMs = await sendOnce(s.url);
+    const secondMs = await sendOnce(s.url);
+    runs.push({ listenMs: Math.round(s.listenMs), readyMs: Math.round(s.readyMs), firstSendMs: round(firstMs), secondSendMs: round(secondMs), rssAfterMb: rssOf(s.proc.pid).rssMb });
+    await sleep(500);
+    await stop(s.proc);
+  }
+
+  // 2. idle, warm latency, sustained load in one more run
+  const s = await start();
+  await sleep(2000); // let start-up work settle
+  const idle = await idleWindow(s.proc.pid, idleSeconds);
+  const firstAfterIdleMs = await sendOnce(s.url);
+  for (let i = 0; i < warmSends; i++) await sendOnce(s.url);
+  const warm = [];
+  for (let i = 0; i < 50; i++) warm.push(await sendOnce(s.url));
+  const rssWarm = rssOf(s.proc.pid);
+  const c0 = cpuSeconds(s.proc.pid);
+  const r = await autocannon({ url: `${s.url}/v1/queue/sms/send`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: loadSeconds });
+  const loadCpuPct = ((cpuSeconds(s.proc.pid) - c0) / loadSeconds) * 100;
+  const rssLoad = rssOf(s.proc.pid);
+  await stop(s.proc);
+
+  const result = {
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), serverCore, benchCore: values['bench-core'] },
+    history,
+    seedSeconds: round(seedMs / 1000),
+    starts: runs,
+    startup: { listenMedianMs: Math.round(median(runs.map((x) => x.listenMs))), readyMedianMs: Math.round(median(runs.map((x) => x.readyMs))), readyMaxMs: Math.max(...runs.map((x) => x.readyMs)) },
+    firstSend: { medianMs: round(median(runs.map((x) => x.firstSendMs))), maxMs: round(Math.max(...runs.map((x) => x.firstSendMs))), secondMedianMs: round(median(runs.map((x) => x.secondSendMs))), afterIdleMs: round(firstAfterIdleMs) },
+    warmSend: { afterSends: warmSends, medianMs: round(median(warm)), p90Ms: round([...warm].sort((a, b) => a - b)[44]) },
+    idle,
+    rssAfterWarmMb: rssWarm.rssMb,
+    load: { seconds: loadSeconds, connections, sendsPerSecond: Math.round(r['2xx'] / loadSeconds), p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, cpuPct: Math.round(loadCpuPct), rssMb: rssLoad.rssMb, peakMb: rssLoad.peakMb },
+  };
+  console.log(JSON.stringify(result, null, 2));
+  const h = history.toLocaleString('en');
+  const f = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  console.log(`\n| measure (serve on the simulated modem, core ${serverCore}; ${h} finished tasks) | result |`);
+  console.log('|---|---|');
+  console.log(`| start-up to "listening" (median of ${starts}) | ${f(result.startup.listenMedianMs)} |`);
+  console.log(`| start-up to /readyz 200 (median of ${starts}; max) | ${f(result.startup.readyMedianMs)}; ${f(result.startup.readyMaxMs)} |`);
+  console.log(`| first send right after ready (median of ${starts}; max) / the second one | ${result.firstSend.medianMs} ms; ${result.firstSend.maxMs} ms / ${result.firstSend.secondMedianMs} ms |`);
+  console.log(`| first send after ${idleSeconds} s idle | ${result.firstSend.afterIdleMs} ms |`);
+  console.log(`| warm send, sequential (median; p90 of 50, after ${warmSends}) | ${result.warmSend.medianMs} ms; ${result.warmSend.p90Ms} ms |`);
+  console.log(`| idle RSS (min–max over ${idleSeconds} s); idle CPU | ${idle.rssMb.min}–${idle.rssMb.max} MB; ${idle.cpuPct} % |`);
+  console.log(`| sustained sends/s (${connections} connections, ${loadSeconds} s; p50 / p99) | ${result.load.sendsPerSecond}/s (${result.load.p50Ms} / ${result.load.p99Ms} ms), CPU ${result.load.cpuPct} %, RSS ${result.load.rssMb} MB |`);
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
