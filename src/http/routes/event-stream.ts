@@ -16,6 +16,9 @@ export interface StreamLimits {
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, drainTimeoutMs: 30_000 };
 
+/** Characters of frames written as one chunk. */
+const CHUNK_CHARS = 64 * 1024;
+
 /** Events per read from the log while a stream catches up. */
 const BATCH = 200;
 
@@ -38,8 +41,20 @@ export function parseCursor(raw: string | undefined, field: string): number {
 
 /** One event as SSE: `id:`, `event:`, `data:` and the blank line. JSON has no raw newline. */
 export function sseFrame(ev: GatewayEvent): string {
-  return `id: ${ev.id}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
+  let frame = FRAMES.get(ev);
+  if (frame === undefined) {
+    frame = `id: ${ev.id}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
+    FRAMES.set(ev, frame);
+  }
+  return frame;
 }
+
+/**
+ * Frames of recent events, made once and shared by every client: the log hands each
+ * client the same event objects (its tail), so ten clients cost one JSON.stringify per
+ * event, not ten. Weak: a frame goes with its event.
+ */
+const FRAMES = new WeakMap<GatewayEvent, string>();
 
 /**
  * The open SSE connections, so that a stopping server can end them (fastify waits for
@@ -135,11 +150,17 @@ export async function serveStream(req: FastifyRequest, reply: FastifyReply, log:
       // callback, so writableLength after a whole batch is the batch, not the client's
       // lag: past the limit, wait for the socket to take it (or cut the client) frame by
       // frame. A batch larger than the limit then never cuts a client that reads.
+      // Frames go out in chunks of up to 64 KiB: one write (one HTTP chunk) per chunk.
+      let chunk = '';
       for (const ev of page.events) {
         if (closed) break;
-        res.write(sseFrame(ev));
+        chunk += sseFrame(ev);
+        if (chunk.length < CHUNK_CHARS) continue;
+        res.write(chunk);
+        chunk = '';
         if (res.writableLength > opts.limits.maxBufferedBytes) await drained();
       }
+      if (chunk && !closed) res.write(chunk);
       const progressed = page.next > cursor;
       cursor = page.next;
       if (closed) break;
