@@ -3,11 +3,13 @@
 // core 1, with --history finished tasks seeded into the data dir. It reports:
 // - start-up: spawn to the "listening" line and to GET /readyz 200 (--starts runs);
 // - the first POST /send right after /readyz said ready, in each of those runs;
-// - idle RSS over --idle s after a start (no send yet);
+// - idle RSS over --idle s after a start (no send yet), sampled every second: V8 gives
+//   back the pages the start-up used some 10-30 s into the idle time, so the window is long;
 // - warm send latency: the median of sequential sends after --warm sends;
 // - sustained sends/s: autocannon on /send for --load s at --connections, the simulated
 //   modem draining meanwhile (100 ms per SMS, so the queue grows).
 // Usage: node bench/pi-profile.mjs [--history 100000] [--starts 5] [--idle 10] [--warm 200] [--load 10] [--connections 10]
+//        [--node-args "--optimize-for-size"]   (node flags after the product's own, to compare)
 // Needs taskset (util-linux) and two cores; never run in CI.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,12 +23,13 @@ const { values } = parseArgs({
   options: {
     history: { type: 'string', default: '100000' },
     starts: { type: 'string', default: '5' },
-    idle: { type: 'string', default: '10' },
+    idle: { type: 'string', default: '45' },
     warm: { type: 'string', default: '200' },
     load: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     'server-core': { type: 'string', default: '0' },
     'bench-core': { type: 'string', default: '1' },
+    'node-args': { type: 'string', default: '' },
   },
 });
 const history = Number(values.history);
@@ -36,6 +39,7 @@ const warmSends = Number(values.warm);
 const loadSeconds = Number(values.load);
 const connections = Number(values.connections);
 const serverCore = values['server-core'];
+const nodeArgs = [...PRODUCT_NODE_ARGS, ...values['node-args'].split(/\s+/).filter(Boolean)];
 
 const root = new URL('..', import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +63,7 @@ writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1
 /** Starts the gateway on the server core; resolves with the times to "listening" and to /readyz 200. */
 async function start() {
   const t0 = performance.now();
-  const args = [...PRODUCT_NODE_ARGS, join(root, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--config', config];
+  const args = [...nodeArgs, join(root, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--config', config];
   const proc = spawn('taskset', ['-c', serverCore, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
@@ -110,7 +114,11 @@ async function idleWindow(pid, seconds) {
     await sleep(1000);
     rss.push(rssOf(pid).rssMb);
   }
-  return { seconds, cpuPct: round(((cpuSeconds(pid) - c0) / seconds) * 100, 2), rssMb: { min: Math.min(...rss), max: Math.max(...rss) } };
+  const settled = rss.at(-1);
+  // The first second from which the RSS stayed within 2 MB of where it ended.
+  let settledAfter = rss.length;
+  while (settledAfter > 0 && Math.abs(rss[settledAfter - 1] - settled) <= 2) settledAfter--;
+  return { seconds, cpuPct: round(((cpuSeconds(pid) - c0) / seconds) * 100, 2), rssMb: { min: Math.min(...rss), max: Math.max(...rss), settled, settledAfterS: settledAfter + 1 } };
 }
 
 try {
@@ -146,6 +154,7 @@ try {
   await stop(s.proc);
 
   const result = {
+    nodeArgs,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), serverCore, benchCore: values['bench-core'] },
     history,
     seedSeconds: round(seedMs / 1000),
@@ -160,14 +169,15 @@ try {
   console.log(JSON.stringify(result, null, 2));
   const h = history.toLocaleString('en');
   const f = (ms) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`\n| measure (serve on the simulated modem, core ${serverCore}; ${h} finished tasks) | result |`);
+  console.log(`\n| measure (serve on the simulated modem, core ${serverCore}; ${h} finished tasks; node ${nodeArgs.join(' ')}) | result |`);
   console.log('|---|---|');
   console.log(`| start-up to "listening" (median of ${starts}) | ${f(result.startup.listenMedianMs)} |`);
   console.log(`| start-up to /readyz 200 (median of ${starts}; max) | ${f(result.startup.readyMedianMs)}; ${f(result.startup.readyMaxMs)} |`);
   console.log(`| first send right after ready (median of ${starts}; max) / the second one | ${result.firstSend.medianMs} ms; ${result.firstSend.maxMs} ms / ${result.firstSend.secondMedianMs} ms |`);
   console.log(`| first send after ${idleSeconds} s idle | ${result.firstSend.afterIdleMs} ms |`);
+  console.log(`| RSS after ${warmSends + 51} sequential sends | ${result.rssAfterWarmMb} MB |`);
   console.log(`| warm send, sequential (median; p90 of 50, after ${warmSends}) | ${result.warmSend.medianMs} ms; ${result.warmSend.p90Ms} ms |`);
-  console.log(`| idle RSS (min–max over ${idleSeconds} s); idle CPU | ${idle.rssMb.min}–${idle.rssMb.max} MB; ${idle.cpuPct} % |`);
+  console.log(`| idle RSS: first seconds; settled (from ${idle.rssMb.settledAfterS} s on, of ${idleSeconds} s); idle CPU | ${idle.rssMb.max} MB; ${idle.rssMb.settled} MB; ${idle.cpuPct} % |`);
   console.log(`| sustained sends/s (${connections} connections, ${loadSeconds} s; p50 / p99) | ${result.load.sendsPerSecond}/s (${result.load.p50Ms} / ${result.load.p99Ms} ms), CPU ${result.load.cpuPct} %, RSS ${result.load.rssMb} MB |`);
 } finally {
   for (const c of children) c.kill('SIGKILL');

@@ -5,6 +5,7 @@ import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
 import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
+import { warmSendPath } from './http/warm-up.js';
 import { DETAILS_KEY, type Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
 import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
@@ -94,6 +95,8 @@ export async function startGateway(config: Config, logger: Logger, components: C
       closers.push(() => c.close());
     }
     const app = await buildApp({ parts, config, logger, webhooks });
+    const firstQueue = queue.queueNames[0];
+    if (firstQueue) await warmSendPath(app, parts.intake, config.tokens, firstQueue).catch((err: unknown) => logger.debug({ err }, 'warming the send path failed; the first send compiles it'));
     closers.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
       // Taken since the probe at the start.

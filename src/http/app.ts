@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { producerRoutes } from './routes/producer.js';
 import { workerRoutes } from './routes/worker.js';
+import { WARM_UP_ADDRESS } from './warm-up.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -91,6 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined as unknown as Principal);
   requireDeclaredAccess(app);
   app.addHook('onResponse', async (req, reply) => {
+    // The start-up's own warm-up request (warm-up.ts) is no client's.
+    if (req.ip === WARM_UP_ADDRESS) return;
     metrics.observeRequest(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
   });
   app.setErrorHandler(handleError);

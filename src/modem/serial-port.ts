@@ -3,7 +3,7 @@
  * everything above it runs unchanged on the simulator's in-process port.
  */
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { KatarError } from '../errors.js';
 import type { ModemPort } from './port.js';
 
@@ -17,6 +17,15 @@ export interface OpenSerialPortOptions {
   binding?: unknown;
 }
 
+/**
+ * serialport and its native binding are loaded on the first open or listing, not at
+ * start: a gateway on the simulated modem (and every other command) never needs them,
+ * and they cost about 14 MB of memory.
+ */
+async function serialPortClass(): Promise<typeof SerialPort> {
+  return (await import('serialport')).SerialPort;
+}
+
 /** Opens the device; rejects with a KatarError naming the path and a likely fix. */
 export async function openSerialPort(opts: OpenSerialPortOptions): Promise<ModemPort> {
   const settings = {
@@ -27,7 +36,7 @@ export async function openSerialPort(opts: OpenSerialPortOptions): Promise<Modem
   } as ConstructorParameters<typeof SerialPort>[0];
   let sp: SerialPort;
   try {
-    sp = new SerialPort(settings);
+    sp = new (await serialPortClass())(settings);
   } catch (err) {
     throw openError(opts.path, err);
   }
@@ -124,7 +133,7 @@ export interface SerialPortInfo {
  * (ENOENT) where udevadm is missing, e.g. in containers: callers fall back to sysfs.
  */
 export async function listSerialPorts(): Promise<SerialPortInfo[]> {
-  const ports = await SerialPort.list();
+  const ports = await (await serialPortClass()).list();
   return ports.map((p) => {
     const info: SerialPortInfo = { path: p.path };
     if (p.manufacturer) info.manufacturer = p.manufacturer;
