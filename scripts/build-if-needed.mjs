@@ -7,7 +7,7 @@
 // checkout installed with `npm ci --omit=dev` whose dist/ is already built (TypeScript is
 // a dev dependency, so it cannot rebuild; it says so when the sources are newer).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,12 +26,27 @@ function newestMtime(dir) {
 const sourceDirs = ['src', 'drivers'].map((d) => join(root, d)).filter((d) => existsSync(d));
 if (sourceDirs.length === 0) process.exit(0);
 
+// The entry is package.json's `bin`: `npx katar-sms` runs it as a program, so it must be
+// executable. tsc writes new files 0644, and npm sets the mode of a package's own bin only
+// when it installs it into another project.
+function makeRunnable() {
+  try {
+    chmodSync(entry, 0o755);
+  } catch {
+    // Someone else's build (e.g. root's): `node dist/src/cli/main.js` still runs it.
+  }
+}
+
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
 const sources = Math.max(...sourceDirs.map(newestMtime));
-if (built >= sources) process.exit(0);
+if (built >= sources) {
+  makeRunnable();
+  process.exit(0);
+}
 
 if (!existsSync(tsc)) {
   if (built > 0) {
+    makeRunnable();
     process.stderr.write('katar-sms: src/ is newer than dist/, but TypeScript is not installed (npm ci --omit=dev leaves it out): keeping the existing dist/. Run `npm ci && npm run build` to rebuild.\n');
     process.exit(0);
   }
@@ -41,6 +56,7 @@ if (!existsSync(tsc)) {
 
 try {
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  makeRunnable();
 } catch (err) {
   // tsc emits even when it reports errors; remove the entry so that a half-built dist/
   // is never taken for a current one.

@@ -18,8 +18,15 @@ describe.skipIf(!hasFaketime)('a gateway started with the clock at 1970', () => 
   it('stays up, warns about the clock, and sends on the simulated modem', async () => {
     const tmp = await makeTmpDir();
     cleanups.push(tmp.cleanup);
-    const proc: ChildProcess = spawn('faketime', ['1970-01-02 00:00:00', process.execPath, CLI, 'serve', '--port', '0', '--data-dir', join(tmp.dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(async () => void proc.kill('SIGKILL'));
+    const proc: ChildProcess = spawn('faketime', ['1970-01-02 00:00:00', process.execPath, CLI, 'serve', '--port', '0', '--data-dir', join(tmp.dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // faketime runs node as its child: kill the whole process group, not only the wrapper.
+    cleanups.push(async () => {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
     let out = '';
     let exited: number | string | undefined;
     proc.on('exit', (code, signal) => (exited = code ?? signal ?? -1));
