@@ -68,8 +68,14 @@ export async function startServe({ configDir, dataDir, modem = 'none', extraConf
   writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info', ...extraConfig }));
   const t0 = performance.now();
   const proc = spawn(process.execPath, [...PRODUCT_NODE_ARGS, ...nodeArgs, join(root, 'dist/src/cli/main.js'), 'serve', '--modem', modem, '--port', '0', '--data-dir', dataDir, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await listeningUrl(proc);
+  return { proc, url, startMs: Math.round(performance.now() - t0) };
+}
+
+/** Resolves with the URL a started `katar-sms serve` says it listens on; rejects if it exits first. */
+export function listeningUrl(proc) {
   let out = '';
-  const url = await new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     proc.stdout.on('data', (b) => {
       if (out.length < 1e6) out += b;
       const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
@@ -77,5 +83,4 @@ export async function startServe({ configDir, dataDir, modem = 'none', extraConf
     });
     proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
   });
-  return { proc, url, startMs: Math.round(performance.now() - t0) };
 }

@@ -17,7 +17,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { PRODUCT_NODE_ARGS, cpuSeconds, rssOf, seedHistory } from './lib.mjs';
+import { PRODUCT_NODE_ARGS, cpuSeconds, listeningUrl, rssOf, seedHistory } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -67,15 +67,7 @@ async function start() {
   const proc = spawn('taskset', ['-c', serverCore, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    proc.stdout.on('data', (b) => {
-      if (out.length < 1e6) out += b;
-      const m = /katar-sms listening on (http:\/\/[^"\s]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
+  const url = await listeningUrl(proc);
   const listenMs = performance.now() - t0;
   let readyMs = NaN;
   for (const deadline = performance.now() + 60_000; performance.now() < deadline; await sleep(5)) {
