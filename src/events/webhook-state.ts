@@ -10,7 +10,7 @@ export interface WebhookState {
   cursor: number;
   /** Events after the cursor: an upper bound, it counts events of every type, not only the subscribed ones. */
   backlog: number;
-  /** Dead letters taken back for redelivery and not yet sent. */
+  /** Dead letters queued for redelivery and not yet sent (still counted in deadLetters). */
   redeliveries: number;
   /** Attempts so far of the event being delivered (1 while its first is in flight; 0 when idle). */
   attempts: number;

@@ -53,11 +53,12 @@ type Outcome = 'delivered' | 'dead' | 'stopped';
  *   attempts and age of the event in flight are not durable: they count afresh after a
  *   restart.
  * - Waiting: it sleeps until the log emits an event of its types (or a slow safety poll).
- * - Redelivery: dead letters taken back are sent before any newer event, after the one in
+ * - Redelivery: dead letters asked for are sent before any newer event, after the one in
  *   flight, with the full retry policy again; they carry their old ids, so a receiver
  *   sees ids out of order then. Asking for a redelivery also cuts the current backoff
- *   short (the receiver is presumably fixed). Letters not yet re-sent at stop are put
- *   back as dead letters; a crash before they are sent loses them.
+ *   short (the receiver is presumably fixed). A letter stays stored until it has been
+ *   delivered (then it is removed) or given up again (then it is replaced with the new
+ *   attempts and reason): a stop or a crash before that keeps it as a dead letter.
  * - Stop: requests in flight are aborted (and sent again after the restart), the cursor
  *   is saved.
  */
@@ -129,7 +130,7 @@ export class WebhookSubscription {
     };
   }
 
-  /** Takes the dead letters with these event ids (all when omitted) back for delivery; resolves to how many. */
+  /** Queues the dead letters with these event ids (all when omitted) for delivery; resolves to how many were newly queued. */
   redeliver(ids?: readonly number[]): Promise<number> {
     return this.#track(this.#takeBack(ids));
   }
@@ -139,7 +140,7 @@ export class WebhookSubscription {
     return this.#track(this.#test());
   }
 
-  /** Aborts requests in flight, ends the loop, puts back untried redeliveries, saves the cursor. */
+  /** Aborts requests in flight, ends the loop, saves the cursor (untried redeliveries stay dead letters). */
   stop(): Promise<void> {
     this.#stopped ??= this.#close();
     return this.#stopped;
@@ -172,7 +173,7 @@ export class WebhookSubscription {
     await this.#starting?.catch(() => undefined);
     await this.#loop;
     await Promise.allSettled([...this.#side]);
-    await this.#putBack(this.#redeliveries.splice(0));
+    this.#redeliveries.splice(0);
     await this.#saver?.close();
   }
 
@@ -221,10 +222,13 @@ export class WebhookSubscription {
     }
   }
 
-  /** Sends the letters taken back, oldest first; false once stopping (the one in flight stays queued). */
+  /** Sends the queued redeliveries, oldest first; false once stopping (the one in flight stays a dead letter). */
   async #sendRedeliveries(): Promise<boolean> {
     for (let letter = this.#redeliveries[0]; letter && !this.#stopping; letter = this.#redeliveries[0]) {
-      if ((await this.#deliver(letter.event)) === 'stopped') return false;
+      const outcome = await this.#deliver(letter.event);
+      if (outcome === 'stopped') return false;
+      // Given up again: #bury replaced the stored letter. Delivered: it goes.
+      if (outcome === 'delivered' && !(await this.#unbury(letter))) return false;
       this.#redeliveries.shift();
     }
     return !this.#stopping;
@@ -283,13 +287,32 @@ export class WebhookSubscription {
     return true;
   }
 
+  /** Removes a redelivered letter, trying again while the store refuses; false when stopped first (it stays, and may be sent again). */
+  async #unbury(letter: DeadLetter): Promise<boolean> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.#progress.removeDeadLetter(this.name, letter.event.id);
+        break;
+      } catch (err) {
+        this.#logger.warn({ err, eventId: letter.event.id }, 'redelivered dead letter not removed; trying again');
+        if (this.#stopping) return false;
+        await this.#backoff.wait(this.#timing.retryDelayMs(tries));
+        if (this.#stopping) return false;
+      }
+    }
+    await this.#recount(-1);
+    return true;
+  }
+
   async #takeBack(ids: readonly number[] | undefined): Promise<number> {
     if (this.#stopping) throw new KatarError('SHUTTING_DOWN', 'the gateway is stopping');
-    const letters = await this.#progress.takeDeadLetters(this.name, ids);
+    const wanted = ids ? new Set(ids) : undefined;
+    const queued = new Set(this.#redeliveries.map((l) => l.event.id));
+    const { deadLetters } = await this.#progress.load(this.name);
+    const letters = deadLetters.filter((l) => (!wanted || wanted.has(l.event.id)) && !queued.has(l.event.id));
     letters.sort((a, b) => a.event.id - b.event.id);
     this.#redeliveries.push(...letters);
-    await this.#recount(-letters.length);
-    if (letters.length > 0) this.#logger.info({ count: letters.length }, 'dead letters taken back for redelivery');
+    if (letters.length > 0) this.#logger.info({ count: letters.length }, 'dead letters queued for redelivery');
     this.#newWork.ring();
     this.#backoff.ring();
     return letters.length;
@@ -300,17 +323,6 @@ export class WebhookSubscription {
     const out = await this.#post({ id: 0, type: 'webhook.test', time: this.#iso(), data: { webhook: this.name } });
     if (!out.ok) this.#logger.info({ eventId: 0, eventType: 'webhook.test', reason: out.reason, ...(out.err ? { err: out.err } : {}) }, 'webhook test delivery failed');
     return { ok: out.ok, ...(out.status !== undefined ? { status: out.status } : {}), ...(out.ok ? {} : { error: out.reason ?? 'failed' }), ms: out.ms };
-  }
-
-  async #putBack(letters: DeadLetter[]): Promise<void> {
-    for (const letter of letters) {
-      try {
-        await this.#progress.addDeadLetter(this.name, letter);
-      } catch (err) {
-        this.#logger.error({ err, eventId: letter.event.id }, 'dead letter taken back for redelivery could not be kept');
-      }
-    }
-    if (letters.length > 0) await this.#recount(letters.length);
   }
 
   /** The dead-letter count as the store has it (it drops the oldest past its limit); `delta` if it cannot say. */

@@ -113,10 +113,18 @@ export interface SubscriptionProgress {
   load(name: string): Promise<{ cursor: number | undefined; deadLetters: DeadLetter[] }>;
   /** Records that `name` is done with every event up to `cursor`. */
   saveCursor(name: string, cursor: number): Promise<void>;
-  /** Keeps a dead letter of `name` (the oldest are dropped past the limit, and counted). */
+  /**
+   * Keeps a dead letter of `name` (the oldest are dropped past the limit, and counted). A
+   * letter for an event id already kept replaces that one: a redelivery given up again
+   * stays one letter, with its latest attempts and reason.
+   */
   addDeadLetter(name: string, letter: DeadLetter): Promise<void>;
-  /** Removes and returns the dead letters of `name` with these event ids (all when omitted), for redelivery. */
-  takeDeadLetters(name: string, ids?: readonly number[]): Promise<DeadLetter[]>;
+  /**
+   * Removes the dead letter of `name` for this event id (once redelivered). Redelivery
+   * reads the letters with `load` and removes each only after it was delivered, so a
+   * crash in between keeps it (it may then be delivered twice, never lost).
+   */
+  removeDeadLetter(name: string, eventId: number): Promise<void>;
 }
 
 /**

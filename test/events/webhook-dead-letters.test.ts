@@ -56,7 +56,7 @@ describe('webhook dead letters', () => {
     expect(bench.progress.deadLettersOf('app').map((l) => l.event.id)).toEqual([2]);
   });
 
-  it('puts letters taken back for redelivery but not yet sent back at stop', async () => {
+  it('keeps letters queued for redelivery stored until each is delivered, so a stop or crash loses none', async () => {
     bench = new Bench();
     const r = await bench.receiver();
     r.mode = { answer: 'status', status: 500 };
@@ -64,12 +64,29 @@ describe('webhook dead letters', () => {
     await bench.append(2);
     await until(() => d.state()[0]!.deadLetters === 2, 10_000, 'two dead letters');
     r.mode = { answer: 'hang' };
-    await d.redeliver('app');
+    expect(await d.redeliver('app')).toEqual({ redelivering: 2 });
+    // Asking again while they are queued queues nothing twice.
+    expect(await d.redeliver('app', [1, 2])).toEqual({ redelivering: 0 });
     await until(() => r.arrivals.length === 3, 10_000, 'the first letter in flight');
-    expect(d.state()[0]).toMatchObject({ redeliveries: 2, deadLetters: 0 });
+    // What a crash at this moment would leave: both letters still stored.
+    expect(d.state()[0]).toMatchObject({ redeliveries: 2, deadLetters: 2 });
+    expect(bench.progress.deadLettersOf('app').map((l) => l.event.id)).toEqual([1, 2]);
     await d.stop();
     expect(bench.progress.deadLettersOf('app').map((l) => l.event.id)).toEqual([1, 2]);
     expect(bench.progress.cursorOf('app')).toBe(2);
+
+    // After the restart: one delivered (removed), one given up again (one letter, updated).
+    r.mode = { answer: 'ok' };
+    const again = await bench.dispatcher([hook('app', r.url, { maxAttempts: 1 })]);
+    expect(await again.redeliver('app', [2])).toEqual({ redelivering: 1 });
+    await until(() => again.state()[0]!.delivered === 1, 10_000, 'event 2 redelivered');
+    await until(() => again.state()[0]!.deadLetters === 1, 10_000, 'event 2 removed');
+    r.mode = { answer: 'status', status: 503 };
+    expect(await again.redeliver('app')).toEqual({ redelivering: 1 });
+    await until(() => again.state()[0]!.failedAttempts === 1, 10_000, 'event 1 failed again');
+    await until(() => again.state()[0]!.redeliveries === 0, 10_000, 'event 1 given up again');
+    expect(bench.progress.deadLettersOf('app')).toEqual([{ event: expect.objectContaining({ id: 1 }), attempts: 1, reason: 'HTTP 503', at: expect.any(String) }]);
+    expect(again.state()[0]!.deadLetters).toBe(1);
   });
 
   it('gives an event up once maxAgeMs has passed since its first attempt', async () => {

@@ -106,16 +106,14 @@ export class MemoryProgress implements SubscriptionProgress {
   }
 
   async addDeadLetter(name: string, letter: DeadLetter): Promise<void> {
-    const letters = this.#entry(name).deadLetters;
-    letters.push(letter);
-    if (letters.length > this.limit) letters.shift();
+    const e = this.#entry(name);
+    e.deadLetters = [...e.deadLetters.filter((l) => l.event.id !== letter.event.id), letter];
+    if (e.deadLetters.length > this.limit) e.deadLetters.shift();
   }
 
-  async takeDeadLetters(name: string, ids?: readonly number[]): Promise<DeadLetter[]> {
+  async removeDeadLetter(name: string, eventId: number): Promise<void> {
     const e = this.#entry(name);
-    const taken = e.deadLetters.filter((l) => !ids || ids.includes(l.event.id));
-    e.deadLetters = e.deadLetters.filter((l) => !taken.includes(l));
-    return taken;
+    e.deadLetters = e.deadLetters.filter((l) => l.event.id !== eventId);
   }
 
   /** The saved cursor of `name` (undefined before its first save). */

@@ -70,22 +70,20 @@ export class SubscriptionFiles implements SubscriptionProgress {
   addDeadLetter(name: string, letter: DeadLetter): Promise<void> {
     return this.#chain.run(async () => {
       const doc = await this.#deadDoc(name);
-      const letters = [...doc.data.letters, letter];
+      const letters = [...doc.data.letters.filter((l) => l.event.id !== letter.event.id), letter];
       const over = Math.max(0, letters.length - MAX_DEAD_LETTERS);
       doc.data = { version: 1, letters: letters.slice(over), dropped: doc.data.dropped + over };
       await doc.write();
     });
   }
 
-  takeDeadLetters(name: string, ids?: readonly number[]): Promise<DeadLetter[]> {
+  removeDeadLetter(name: string, eventId: number): Promise<void> {
     return this.#chain.run(async () => {
       const doc = await this.#deadDoc(name);
-      const wanted = ids ? new Set(ids) : undefined;
-      const taken = doc.data.letters.filter((l) => !wanted || wanted.has(l.event.id));
-      if (taken.length === 0) return [];
-      doc.data = { ...doc.data, letters: doc.data.letters.filter((l) => wanted && !wanted.has(l.event.id)) };
+      const letters = doc.data.letters.filter((l) => l.event.id !== eventId);
+      if (letters.length === doc.data.letters.length) return;
+      doc.data = { ...doc.data, letters };
       await doc.write();
-      return taken;
     });
   }
 }
