@@ -2,16 +2,21 @@
 // modem pinned to core 0 (taskset -c 0), this script and its load generator pinned to
 // core 1, with --history finished tasks seeded into the data dir. It reports:
 // - start-up: spawn to the "listening" line and to GET /readyz 200 (--starts runs);
-// - the first POST /send right after /readyz said ready, in each of those runs;
-// - idle RSS over --idle s after a start (no send yet), sampled every second: V8 gives
-//   back the pages the start-up used some 10-30 s into the idle time, so the window is long;
+// - the first POST /send right after /readyz said ready, and the second one, in each of
+//   those runs; for both, the time from the answer to the SMS reaching the simulated modem
+//   (its sent list; the modem's own 100 ms per SMS included);
+// - the client's own first-request cost, apart: before any gateway starts, the same POST
+//   against a stub server in this process (fetch's first request compiles undici);
+// - idle RSS over --idle s after a start (no send yet), sampled every second, with the
+//   samples at 1 s and at 60 s apart ("right after the start", "after a minute");
 // - warm send latency: the median of sequential sends after --warm sends;
 // - sustained sends/s: autocannon on /send for --load s at --connections, the simulated
 //   modem draining meanwhile (100 ms per SMS, so the queue grows).
-// Usage: node bench/pi-profile.mjs [--history 100000] [--starts 5] [--idle 10] [--warm 200] [--load 10] [--connections 10]
+// Usage: node bench/pi-profile.mjs [--history 100000] [--starts 5] [--idle 65] [--warm 200] [--load 10] [--connections 10]
 //        [--node-args "--optimize-for-size"]   (node flags after the product's own, to compare)
 // Needs taskset (util-linux) and two cores; never run in CI.
 import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +28,7 @@ const { values } = parseArgs({
   options: {
     history: { type: 'string', default: '100000' },
     starts: { type: 'string', default: '5' },
-    idle: { type: 'string', default: '45' },
+    idle: { type: 'string', default: '65' },
     warm: { type: 'string', default: '200' },
     load: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
@@ -67,6 +72,7 @@ async function start() {
   const proc = spawn('taskset', ['-c', serverCore, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
+  const control = simControlUrl(proc);
   const url = await listeningUrl(proc);
   const listenMs = performance.now() - t0;
   let readyMs = NaN;
@@ -77,7 +83,20 @@ async function start() {
       break;
     }
   }
-  return { proc, url, listenMs, readyMs };
+  return { proc, url, control: await control, listenMs, readyMs };
+}
+
+/** The simulated modem's control API URL, from the start-up log. */
+function simControlUrl(proc) {
+  let out = '';
+  return new Promise((resolve) => {
+    proc.stdout.on('data', (b) => {
+      if (out.length < 1e6) out += b;
+      const m = /simulated modem control API on (http:\/\/[^"\s:]+:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', () => resolve(undefined));
+  });
 }
 
 async function stop(proc) {
@@ -91,12 +110,39 @@ async function stop(proc) {
 
 const body = JSON.stringify({ to: '+61404341143', msg: 'benchmark message, one part' });
 /** One POST /send; its latency in ms as this client sees it. */
-async function sendOnce(url) {
+async function sendOnce(url, payload = body) {
   const t0 = performance.now();
-  const res = await fetch(`${url}/v1/queue/sms/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${url}/v1/queue/sms/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
   await res.arrayBuffer();
   if (res.status !== 201) throw new Error(`send answered ${res.status}`);
   return performance.now() - t0;
+}
+
+/**
+ * One send of a unique text; resolves with its latency and the time from its answer to
+ * the simulated modem's record of it (which comes after the modem's own latency per SMS).
+ */
+async function sendToModem(url, control, text) {
+  const ms = await sendOnce(url, JSON.stringify({ to: '+61404341143', msg: text }));
+  const answered = Date.now();
+  for (const deadline = answered + 10_000; Date.now() < deadline; await sleep(2)) {
+    const { messages } = await fetch(`${control}/sent`).then((r) => r.json());
+    const m = messages.find((s) => s.text === text);
+    if (m) return { ms, toModemMs: new Date(m.parts[0].at).getTime() - answered };
+  }
+  return { ms, toModemMs: NaN };
+}
+
+/** The client's own first POST (and a later one) against a stub server in this process: what the bench's fetch adds on its first request. */
+async function clientCost() {
+  const stub = createServer((req, res) => req.resume().on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end('{}')));
+  await new Promise((r) => stub.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${stub.address().port}`;
+  const first = await sendOnce(url);
+  const later = [];
+  for (let i = 0; i < 20; i++) later.push(await sendOnce(url));
+  await new Promise((r) => stub.close(r));
+  return { firstMs: round(first), laterMedianMs: round(median(later), 2) };
 }
 
 async function idleWindow(pid, seconds) {
@@ -107,13 +153,15 @@ async function idleWindow(pid, seconds) {
     rss.push(rssOf(pid).rssMb);
   }
   const settled = rss.at(-1);
+  const at = (s) => rss[Math.min(s, rss.length) - 1];
   // The first second from which the RSS stayed within 2 MB of where it ended.
   let settledAfter = rss.length;
   while (settledAfter > 0 && Math.abs(rss[settledAfter - 1] - settled) <= 2) settledAfter--;
-  return { seconds, cpuPct: round(((cpuSeconds(pid) - c0) / seconds) * 100, 2), rssMb: { min: Math.min(...rss), max: Math.max(...rss), settled, settledAfterS: settledAfter + 1 } };
+  return { seconds, cpuPct: round(((cpuSeconds(pid) - c0) / seconds) * 100, 2), rssMb: { at1s: at(1), at60s: at(60), min: Math.min(...rss), max: Math.max(...rss), settled, settledAfterS: settledAfter + 1 } };
 }
 
 try {
+  const client = await clientCost();
   const tSeed = performance.now();
   if (history) await seedHistory(dataDir, history);
   const seedMs = performance.now() - tSeed;
@@ -123,16 +171,16 @@ try {
   const runs = [];
   for (let i = 0; i < starts; i++) {
     const s = await start();
-    const firstMs = await sendOnce(s.url);
-    const secondMs = await sendOnce(s.url);
-    runs.push({ listenMs: Math.round(s.listenMs), readyMs: Math.round(s.readyMs), firstSendMs: round(firstMs), secondSendMs: round(secondMs), rssAfterMb: rssOf(s.proc.pid).rssMb });
+    const first = await sendToModem(s.url, s.control, `first send after start ${i}`);
+    await sleep(300);
+    const second = await sendToModem(s.url, s.control, `second send after start ${i}`);
+    runs.push({ listenMs: Math.round(s.listenMs), readyMs: Math.round(s.readyMs), firstSendMs: round(first.ms), secondSendMs: round(second.ms), firstToModemMs: first.toModemMs, secondToModemMs: second.toModemMs, rssAfterMb: rssOf(s.proc.pid).rssMb });
     await sleep(500);
     await stop(s.proc);
   }
 
   // 2. idle, warm latency, sustained load in one more run
   const s = await start();
-  await sleep(2000); // let start-up work settle
   const idle = await idleWindow(s.proc.pid, idleSeconds);
   const firstAfterIdleMs = await sendOnce(s.url);
   for (let i = 0; i < warmSends; i++) await sendOnce(s.url);
@@ -152,7 +200,11 @@ try {
     seedSeconds: round(seedMs / 1000),
     starts: runs,
     startup: { listenMedianMs: Math.round(median(runs.map((x) => x.listenMs))), readyMedianMs: Math.round(median(runs.map((x) => x.readyMs))), readyMaxMs: Math.max(...runs.map((x) => x.readyMs)) },
-    firstSend: { medianMs: round(median(runs.map((x) => x.firstSendMs))), maxMs: round(Math.max(...runs.map((x) => x.firstSendMs))), secondMedianMs: round(median(runs.map((x) => x.secondSendMs))), afterIdleMs: round(firstAfterIdleMs) },
+    client,
+    firstSend: {
+      medianMs: round(median(runs.map((x) => x.firstSendMs))), maxMs: round(Math.max(...runs.map((x) => x.firstSendMs))), secondMedianMs: round(median(runs.map((x) => x.secondSendMs))), afterIdleMs: round(firstAfterIdleMs),
+      toModemMedianMs: median(runs.map((x) => x.firstToModemMs)), secondToModemMedianMs: median(runs.map((x) => x.secondToModemMs)),
+    },
     warmSend: { afterSends: warmSends, medianMs: round(median(warm)), p90Ms: round([...warm].sort((a, b) => a - b)[44]) },
     idle,
     rssAfterWarmMb: rssWarm.rssMb,
@@ -166,10 +218,12 @@ try {
   console.log(`| start-up to "listening" (median of ${starts}) | ${f(result.startup.listenMedianMs)} |`);
   console.log(`| start-up to /readyz 200 (median of ${starts}; max) | ${f(result.startup.readyMedianMs)}; ${f(result.startup.readyMaxMs)} |`);
   console.log(`| first send right after ready (median of ${starts}; max) / the second one | ${result.firstSend.medianMs} ms; ${result.firstSend.maxMs} ms / ${result.firstSend.secondMedianMs} ms |`);
+  console.log(`| answer to the SMS at the simulated modem (its 100 ms included; median): first send / second | ${result.firstSend.toModemMedianMs} ms / ${result.firstSend.secondToModemMedianMs} ms |`);
+  console.log(`| the client's own first POST / later ones (stub server in the bench process) | ${client.firstMs} ms / ${client.laterMedianMs} ms |`);
   console.log(`| first send after ${idleSeconds} s idle | ${result.firstSend.afterIdleMs} ms |`);
   console.log(`| RSS after ${warmSends + 51} sequential sends | ${result.rssAfterWarmMb} MB |`);
   console.log(`| warm send, sequential (median; p90 of 50, after ${warmSends}) | ${result.warmSend.medianMs} ms; ${result.warmSend.p90Ms} ms |`);
-  console.log(`| idle RSS: first seconds; settled (from ${idle.rssMb.settledAfterS} s on, of ${idleSeconds} s); idle CPU | ${idle.rssMb.max} MB; ${idle.rssMb.settled} MB; ${idle.cpuPct} % |`);
+  console.log(`| idle RSS: 1 s after ready; at 60 s; max; settled (from ${idle.rssMb.settledAfterS} s on, of ${idleSeconds} s); idle CPU | ${idle.rssMb.at1s} MB; ${idle.rssMb.at60s} MB; ${idle.rssMb.max} MB; ${idle.rssMb.settled} MB; ${idle.cpuPct} % |`);
   console.log(`| sustained sends/s (${connections} connections, ${loadSeconds} s; p50 / p99) | ${result.load.sendsPerSecond}/s (${result.load.p50Ms} / ${result.load.p99Ms} ms), CPU ${result.load.cpuPct} %, RSS ${result.load.rssMb} MB |`);
 } finally {
   for (const c of children) c.kill('SIGKILL');

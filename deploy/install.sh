@@ -268,7 +268,7 @@ fi
 
 systemctl daemon-reload
 udevadm control --reload || true
-udevadm trigger --subsystem-match=tty --action=change || true
+udevadm trigger --subsystem-match=tty --subsystem-match=usb --action=change || true
 systemctl --quiet enable "$NAME.service"
 if [ "$NO_START" = 1 ]; then
   say "enabled; start it with: sudo systemctl start $NAME"

@@ -14,17 +14,41 @@ const root = new URL('..', import.meta.url).pathname;
 const entry = join(root, 'dist/src/cli/main.js');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
-function newestMtime(dir) {
+const dashboardSrc = join(root, 'src/dashboard');
+const dashboardIndex = join(root, 'dist/dashboard/index.html');
+const dashboardBuild = join(root, 'scripts/build-dashboard.mjs');
+
+/** The newest modification time under dir, leaving out the folders of `skip`. */
+function newestMtime(dir, skip = []) {
   let newest = 0;
   for (const name of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, name.name);
-    newest = Math.max(newest, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+    if (skip.includes(p)) continue;
+    newest = Math.max(newest, name.isDirectory() ? newestMtime(p, skip) : statSync(p).mtimeMs);
   }
   return newest;
 }
 
 const sourceDirs = ['src', 'drivers'].map((d) => join(root, d)).filter((d) => existsSync(d));
 if (sourceDirs.length === 0) process.exit(0);
+
+// The dashboard (browser code, bundled by esbuild, a dev dependency) is built apart from
+// the server (tsc): a change to either rebuilds only that one. Without esbuild an
+// existing bundle is kept; without any the gateway runs and GET / says how to build it.
+function buildDashboardIfNeeded() {
+  if (!existsSync(dashboardSrc)) return;
+  const built = existsSync(dashboardIndex) ? statSync(dashboardIndex).mtimeMs : 0;
+  const sources = Math.max(newestMtime(dashboardSrc), existsSync(dashboardBuild) ? statSync(dashboardBuild).mtimeMs : 0);
+  if (built >= sources) return;
+  if (!existsSync(join(root, 'node_modules/esbuild')) || !existsSync(dashboardBuild)) {
+    process.stderr.write(built > 0
+      ? 'katar-sms: src/dashboard is newer than dist/dashboard, but esbuild is not installed: keeping the existing dashboard. Run `npm ci && npm run build` to rebuild.\n'
+      : 'katar-sms: the dashboard is not built and esbuild is not installed: the gateway runs without it. Run `npm ci && npm run build`.\n');
+    return;
+  }
+  execFileSync(process.execPath, [dashboardBuild], { stdio: 'inherit' });
+}
+buildDashboardIfNeeded();
 
 // The entry is package.json's `bin`: `npx katar-sms` runs it as a program, so it must be
 // executable. tsc writes new files 0644, and npm sets the mode of a package's own bin only
@@ -38,7 +62,7 @@ function makeRunnable() {
 }
 
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-const sources = Math.max(...sourceDirs.map(newestMtime));
+const sources = Math.max(...sourceDirs.map((d) => newestMtime(d, [dashboardSrc])));
 if (built >= sources) {
   makeRunnable();
   process.exit(0);

@@ -3,6 +3,10 @@ import { KatarError } from './errors.js';
 import { GATEWAY_ID_PATTERN } from './gateway/gateway-id.js';
 import { EVENT_TYPES, isEventType, type EventType } from './queue/gateway-event.js';
 import type { QueueSettings } from './queue/settings.js';
+import { readMqttConfig, type MqttConfig } from './mqtt/mqtt-config.js';
+import { readHealing, readModemLocation, type HealingConfig } from './config/modem-identity.js';
+import { MODEM_EXTRAS_KEYS, readModemExtras, type BalanceCheck, type CallSettings } from './config/modem-extras.js';
+import { MODEM_SENDING_KEYS, readModemSending, readSendRouting, type ModemPacing, type SendRouting } from './config/modem-sending.js';
 
 /** Roles a bearer token can have. */
 export type Role = 'producer' | 'worker' | 'admin';
@@ -14,12 +18,16 @@ export interface TokenConfig {
   role: Role;
 }
 
-/** One modem driven by a built-in worker. */
-export interface ModemConfig {
+/** One modem driven by a built-in worker; its pacing keys (src/config/modem-sending.ts) are absent when not set. */
+export interface ModemConfig extends ModemPacing {
   /** Name in logs, metrics and the worker id (`builtin:<gateway id>:<name>`). */
   name: string;
-  /** Serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0) or `sim` for the simulated modem. */
-  path: string;
+  /** Serial device (e.g. /dev/ttyUSB2, /dev/katar-modem0) or `sim` for the simulated modem; absent when named by `imei`. */
+  path?: string;
+  /** The modem's IMEI instead of `path`: found on whichever port answers with it (src/modem/find-modem.ts). */
+  imei?: string;
+  /** The healing ladder for a modem that stops answering (src/config/modem-identity.ts). */
+  healing: HealingConfig;
   baudRate: number;
   /** Driver family to use instead of matching (`generic`, `simcom-sim800`, `simcom-sim7600`, `quectel`, `huawei`). */
   driver?: string;
@@ -33,6 +41,10 @@ export interface ModemConfig {
   simSendLatencyMs: number;
   /** Loopback port of the simulated modem's control API (path `sim` only); unset or 0: any free port. */
   simControlPort?: number;
+  /** A periodic USSD balance check (src/config/modem-extras.ts); absent: none. */
+  balance?: BalanceCheck;
+  /** Incoming calls; absent: rejected. */
+  calls?: CallSettings;
 }
 
 /** One webhook subscription: signed POSTs of the events of `events` to `url` (src/events/). */
@@ -53,8 +65,11 @@ export interface WebhookConfig {
   maxAgeMs: number;
 }
 
-/** The whole configuration, validated once at start and passed down. */
-export interface Config {
+/**
+ * The whole configuration, validated once at start and passed down; with `modemGroups`
+ * and `routes` (src/config/modem-sending.ts). A parsed config parses again to itself.
+ */
+export interface Config extends SendRouting {
   host: string;
   port: number;
   dataDir: string;
@@ -93,6 +108,8 @@ export interface Config {
   webhooks: WebhookConfig[];
   /** Retention of the event log: events older than `retentionDays` go, and the oldest beyond `maxEvents`. */
   events: { retentionDays: number; maxEvents: number };
+  /** The MQTT bridge (src/mqtt/); absent: off. */
+  mqtt?: MqttConfig;
 }
 
 const QUEUE_DEFAULTS: QueueSettings = {
@@ -193,10 +210,11 @@ function readToken(value: unknown, path: string): TokenConfig {
 
 function readModem(value: unknown, path: string, index: number, queues: string[]): ModemConfig {
   const r = Reader.of(value, path);
-  r.allow('name', 'path', 'baudRate', 'driver', 'pin', 'queue', 'statusReports', 'simSendLatencyMs', 'simControlPort');
+  r.allow('name', 'path', 'baudRate', 'driver', 'pin', 'queue', 'statusReports', 'simSendLatencyMs', 'simControlPort', 'imei', 'healing', ...MODEM_SENDING_KEYS, ...MODEM_EXTRAS_KEYS);
   const m: ModemConfig = {
     name: r.str('name', `modem${index}`, /^[\w.-]{1,32}$/, 'must be 1-32 letters, digits, _ . -')!,
-    path: r.str('path', undefined) ?? fail(r.key('path'), 'is required (a serial device such as /dev/ttyUSB2, or "sim")'),
+    ...readModemLocation(r.obj, path),
+    healing: readHealing(r.obj.healing, r.key('healing')),
     baudRate: r.int('baudRate', 115200, 300, 4_000_000),
     queue: r.str('queue', 'sms')!,
     statusReports: r.bool('statusReports', true),
@@ -208,6 +226,8 @@ function readModem(value: unknown, path: string, index: number, queues: string[]
   if (pin) m.pin = pin;
   if (r.obj.simControlPort !== undefined) m.simControlPort = r.int('simControlPort', 0, 0, 65535);
   if (!queues.includes(m.queue)) fail(r.key('queue'), `names no configured queue (queues: ${queues.join(', ')})`);
+  Object.assign(m, readModemSending(r.obj, path));
+  Object.assign(m, readModemExtras(r.obj, path));
   return m;
 }
 
@@ -263,7 +283,7 @@ function readWebhooks(raw: unknown): WebhookConfig[] {
 /** Validates a parsed config object and fills in defaults. Throws CONFIG_INVALID naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = Reader.of(raw ?? {}, '');
-  r.allow('host', 'port', 'dataDir', 'logLevel', 'logFormat', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', 'webhooks', 'events', '$schema');
+  r.allow('host', 'port', 'dataDir', 'logLevel', 'logFormat', 'defaultRegion', 'maxParts', 'bodyLimitBytes', 'requestTimeoutMs', 'maxConnections', 'maxLiveTasks', 'gatewayId', 'tokens', 'rateLimit', 'retention', 'store', 'queues', 'modems', 'webhooks', 'events', 'mqtt', 'modemGroups', 'routes', '$schema');
   const queuesRaw = r.obj.queues ?? { sms: {} };
   const qr = Reader.of(queuesRaw, 'queues');
   // JSON.parse keeps "__proto__" as an own key; assigning it into a plain {} would replace
@@ -322,12 +342,15 @@ export function parseConfig(raw: unknown): Config {
     queues,
     modems,
     webhooks: readWebhooks(r.obj.webhooks),
+    ...readSendRouting(r.obj.modemGroups, r.obj.routes, modems.map((m) => m.name)),
     events: { retentionDays: ev.int('retentionDays', 7, 1, 3650), maxEvents: ev.int('maxEvents', 100_000, 100, 10_000_000) },
   };
   const gatewayId = r.str('gatewayId', undefined, GATEWAY_ID_PATTERN, 'must be 1-40 of a-z 0-9 -, starting with a letter or digit');
   if (gatewayId) cfg.gatewayId = gatewayId;
   const region = r.str('defaultRegion', undefined, /^[A-Z]{2}$/, 'must be a two-letter region code such as "AU" or "DE"');
   if (region) cfg.defaultRegion = region;
+  const mqtt = readMqttConfig(r.obj.mqtt, cfg);
+  if (mqtt) cfg.mqtt = mqtt;
   return cfg;
 }
 

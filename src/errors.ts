@@ -26,10 +26,22 @@ export type ErrorCode =
   | 'LEASE_LOST'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
+  // a state-changing request authenticated by the session cookie without its x-csrf-token
+  | 'CSRF_REJECTED'
   | 'RATE_LIMITED'
   | 'QUEUE_FULL'
   | 'EVENTS_EXPIRED'
   | 'WEBHOOK_NOT_FOUND'
+  // USSD: no modem of that name; a session already open; a reply with none open; the
+  // session cancelled meanwhile; the modem refused the request; the network never answered
+  | 'MODEM_NOT_FOUND'
+  | 'USSD_BUSY'
+  | 'USSD_NO_SESSION'
+  | 'USSD_CANCELLED'
+  | 'USSD_REJECTED'
+  | 'USSD_TIMEOUT'
+  // the modem is not ready (connecting, no network, SIM problem) for a request that needs it
+  | 'MODEM_NOT_READY'
   | 'SHUTTING_DOWN'
   // remote worker mode
   | 'SERVER_UNREACHABLE'

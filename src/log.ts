@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 import type { Config } from './config.js';
 
 export type { Logger } from 'pino';
@@ -24,7 +25,9 @@ export const DETAILS_KEY = 'details';
  * pino transport would start), so nothing is lost when the process exits at once.
  */
 function prettyStream(): pretty.PrettyStream {
-  return pretty({
+  // Loaded only for a terminal: under systemd (JSON lines) the gateway never needs it.
+  const make = createRequire(import.meta.url)('pino-pretty') as typeof pretty;
+  return make({
     sync: true,
     destination: 1,
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',

@@ -1,47 +1,13 @@
+import { join } from 'node:path';
 import { builtinDrivers } from '../drivers/index.js';
 import type { ModemConfig } from './config.js';
 import { KatarError } from './errors.js';
-import type { Logger } from './log.js';
 import type { ComponentStarter } from './start-gateway.js';
-import type { ModemPortFactory } from './modem/port.js';
-import { openSerialPort } from './modem/serial-port.js';
+import { ModemPorts, type PortRoots, type ReachedModem } from './modem-ports.js';
 import { ModemSession } from './modem/session/session.js';
-import { SimulatedModem, startControlApi, type ControlApi } from './simulator/index.js';
 import { ModemWorker } from './worker/modem-worker.js';
-
-/** How to reach one configured modem, and what to stop with it. */
-interface ModemPort {
-  openPort: ModemPortFactory;
-  close(): Promise<void>;
-}
-
-/**
- * The serial device, or the built-in simulator with its control API on loopback: the
- * gateway holds the data dir, so a running `npm start` is driven (incoming SMS, faults)
- * through that API rather than by a second process.
- */
-async function modemPort(m: ModemConfig, logger: Logger): Promise<ModemPort> {
-  if (m.path !== 'sim') return { openPort: () => openSerialPort({ path: m.path, baudRate: m.baudRate }), close: async () => undefined };
-  const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }) });
-  sim.on('fault', (err: Error) => logger.error({ err }, 'the simulated modem hit an internal error; it answered ERROR and goes on'));
-  logger.warn(`no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
-  let control: ControlApi;
-  try {
-    control = await startControlApi(sim, m.simControlPort ?? 0);
-  } catch (err) {
-    sim.dispose();
-    throw err;
-  }
-  logger.info({ control: control.url }, `simulated modem control API on ${control.url}: an incoming SMS: curl -X POST ${control.url}/incoming -d '{"from":"+61400000000","msg":"hi"}'; faults: POST ${control.url}/fault; sent: GET ${control.url}/sent`);
-  const api = control;
-  return {
-    openPort: async () => sim.link(),
-    close: async () => {
-      await api.close();
-      sim.dispose();
-    },
-  };
-}
+import { PacingGate } from './worker/pacing.js';
+import { modemSending } from './config/modem-sending.js';
 
 /**
  * Refuses a `modems[i].driver` that names no built-in driver, listing the names there are.
@@ -57,7 +23,7 @@ export function checkDriverNames(modems: readonly ModemConfig[]): void {
 }
 
 /** One built-in worker (session + send loop + receive pipeline) per configured modem. */
-export function modemComponents(): ComponentStarter[] {
+export function modemComponents(roots: PortRoots = {}): ComponentStarter[] {
   return [
     async (parts, config, logger) => {
       checkDriverNames(config.modems);
@@ -65,7 +31,8 @@ export function modemComponents(): ComponentStarter[] {
         logger.info({ module: 'worker' }, 'no modem configured: remote workers only');
         return { close: async () => undefined };
       }
-      const running: Array<{ session: ModemSession; worker: ModemWorker; port: ModemPort }> = [];
+      const running: Array<{ session: ModemSession; worker: ModemWorker; port: ReachedModem }> = [];
+      const ports = await ModemPorts.open(config.dataDir, roots);
       const close = async (): Promise<void> => {
         for (const { worker } of running) await worker.stop();
         for (const { session } of running) await session.close();
@@ -73,25 +40,38 @@ export function modemComponents(): ComponentStarter[] {
       };
       for (const m of config.modems) {
         const log = logger.child({ module: 'modem', modem: m.name });
-        let port: ModemPort;
+        let port: ReachedModem;
         try {
-          port = await modemPort(m, log);
+          port = await ports.reach(m, log);
         } catch (err) {
           await close();
           throw err;
         }
+        const healing = ports.healing(m, port);
         const session = new ModemSession({
           name: m.name,
           openPort: port.openPort,
           drivers: builtinDrivers,
           statusReports: m.statusReports,
           logger: log,
+          ...(healing && { healing }),
           ...(m.driver && { driver: m.driver }),
           ...(m.pin && { pin: m.pin }),
         });
-        const worker = new ModemWorker({ name: m.name, session, parts, queueName: m.queue, statusReports: m.statusReports, logger });
+        // Counters in the data dir, so a restart does not hand the SIM a fresh allowance.
+        const sending = modemSending(m);
+        const pacing = sending ? new PacingGate({ modem: m.name, sending, dir: join(config.dataDir, 'pacing') }) : undefined;
+        try {
+          await pacing?.load();
+        } catch (err) {
+          await port.close();
+          await close();
+          throw err;
+        }
+        const worker = new ModemWorker({ name: m.name, session, parts, queueName: m.queue, statusReports: m.statusReports, logger, ...(pacing && { pacing }), ...(m.balance && { balance: m.balance }), ...(m.calls && { calls: m.calls }) });
         running.push({ session, worker, port });
         worker.start();
+        ports.watchSim(m, session, port, parts, log);
         await session.start();
       }
       return { close };

@@ -1,11 +1,13 @@
 import { resolve as resolvePath } from 'node:path';
 import { assertSafeListen, type Config } from './config.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
+import { MqttBridge } from './mqtt/mqtt-bridge.js';
 import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
 import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
 import { warmSendPath } from './http/warm-up.js';
+import { trimMemory } from './memory-trim.js';
 import { DETAILS_KEY, type Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
 import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
@@ -26,13 +28,19 @@ export interface RunningGateway {
 /** Starts extra components (the built-in modem workers) once the queue is ready. */
 export type ComponentStarter = (parts: GatewayParts, config: Config, logger: Logger) => Promise<{ close(): Promise<void> }>;
 
+/** How to start. */
+export interface StartOptions {
+  /** Give back the start-up's memory before listening (memory-trim.ts): the `serve` command's choice; a process that starts many gateways (tests) has no use for it. */
+  trimMemory?: boolean;
+}
+
 /**
  * The composition root: the only place that knows every concrete piece. Order of start:
  * check that the port is free (before anything is locked or a modem opened), open the
  * queue (the file-backed one locks the data dir and loads its store), start workers,
  * listen.
  */
-export async function startGateway(config: Config, logger: Logger, components: ComponentStarter[] = []): Promise<RunningGateway> {
+export async function startGateway(config: Config, logger: Logger, components: ComponentStarter[] = [], options: StartOptions = {}): Promise<RunningGateway> {
   assertSafeListen(config);
   await assertPortFree(config.host, config.port);
   const closers: Array<() => Promise<void>> = [];
@@ -45,6 +53,7 @@ export async function startGateway(config: Config, logger: Logger, components: C
       }
     }
   };
+  const startedAt = new Date();
   try {
     const gatewayId = await loadGatewayId(config.dataDir, config.gatewayId);
     const storeLog = logger.child({ module: 'store' });
@@ -75,7 +84,8 @@ export async function startGateway(config: Config, logger: Logger, components: C
     if (doubt) clockLog.warn(`${doubt}. Leases and retries do not depend on it; scheduled sends (sendAt) and time stamps do. See deploy/README.md (time synchronisation)`);
     watch.on('jump', (j) => clockLog.warn({ byMs: j.byMs }, `the system clock jumped by ${Math.round(j.byMs / 1000)} s; retention will judge older records by the time since this jump`));
     watch.start();
-    const parts = gatewayParts(queue, { maxParts: config.maxParts, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) }, gatewayId);
+    const routing = { modemGroups: config.modemGroups, routes: config.routes, modems: config.modems.map((m) => m.name) };
+    const parts = gatewayParts(queue, { maxParts: config.maxParts, routing, ...(config.defaultRegion && { defaultRegion: config.defaultRegion }) }, gatewayId);
     const jobs: Job[] = [
       scheduleJob(config.retention.schedule, async () => {
         await watch.check();
@@ -90,14 +100,18 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const webhooks = new WebhookDispatcher({ webhooks: config.webhooks, log: queue.events, progress: queue.subscriptions, logger });
     await webhooks.start();
     closers.push(() => webhooks.stop());
+    // Not awaiting the broker: the bridge connects (and reconnects) on its own.
+    const mqtt = config.mqtt ? await MqttBridge.start({ config: config.mqtt, gatewayId, dataDir: config.dataDir, parts, modems: config.modems.map((m) => m.name), logger }) : undefined;
+    if (mqtt) closers.push(() => mqtt.stop());
     for (const start of components) {
       const c = await start(parts, config, logger);
       closers.push(() => c.close());
     }
-    const app = await buildApp({ parts, config, logger, webhooks });
+    const app = await buildApp({ parts, config, logger, webhooks, ...(mqtt && { mqtt }), dataDir: config.dataDir, system: { config, startedAt } });
     const firstQueue = queue.queueNames[0];
     if (firstQueue) await warmSendPath(app, parts.intake, config.tokens, firstQueue).catch((err: unknown) => logger.debug({ err }, 'warming the send path failed; the first send compiles it'));
     closers.push(() => app.close());
+    if (options.trimMemory) await trimMemory(logger).catch((err: unknown) => logger.debug({ err }, 'giving back the start-up memory failed; V8 does it later'));
     const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
       // Taken since the probe at the start.
       throw isAddressInUse(err) ? portInUse(config.host, config.port, err) : err;
@@ -132,9 +146,10 @@ function startedLine(config: Config, url: string): { msg: string; fields: Record
     modems.length ? `modems ${modems.map((m) => `${m.name}: ${m.device}`).join(', ')}` : 'no modems (remote workers only)',
     tokens ? `auth on (${tokens} token${tokens === 1 ? '' : 's'})` : 'auth off (no tokens)',
     `${hooks || 'no'} webhook${hooks === 1 ? '' : 's'}`,
+    ...(config.mqtt ? [`MQTT ${config.mqtt.url}`] : []),
   ];
   return {
     msg: `katar-sms listening on ${url} (${parts.join('; ')})`,
-    fields: { version, url, dataDir, modems, auth: tokens > 0, tokens, webhooks: hooks },
+    fields: { version, url, dataDir, modems, auth: tokens > 0, tokens, webhooks: hooks, ...(config.mqtt && { mqtt: config.mqtt.url }) },
   };
 }

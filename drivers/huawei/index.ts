@@ -46,5 +46,9 @@ export const huaweiDriver: ModemDriver = {
     periodicUrcFlood: true,
     // Messages that arrived before AT+CNMI sit silently in ME: list once after init.
     listAfterInit: true,
+    // gammu F_ENCODED_USSD, ModemManager's huawei plugin: USSD in and out as packed GSM 7-bit hex.
+    ussdPackedHex: true,
+    // AT+CHUP ends a voice call on the E-series; ATH only ends data calls on some firmware.
+    hangUpCommand: 'AT+CHUP',
   },
 };

@@ -23,6 +23,8 @@ export const simcomSim800Driver: ModemDriver = {
   quirks: {
     // SIM800 manual: AT+CMGS "Max Response Time 60s"; the reply comes after network delivery.
     cmgsTimeoutMs: 60_000,
+    // SIM800 manual: ATH disconnects an existing (or ringing) voice call.
+    hangUpCommand: 'ATH',
   },
 };
 

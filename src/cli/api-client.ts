@@ -70,7 +70,7 @@ export function serverUrl(flag: string | undefined, env: Readonly<Record<string,
 }
 
 /** Sends one request; resolves with the parsed JSON body of a 2xx answer. */
-export async function apiRequest<T>(opts: ApiClientOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function apiRequest<T>(opts: ApiClientOptions, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers = requestHeaders(opts);
   if (body !== undefined) headers['content-type'] = 'application/json';
   const deadline = AbortSignal.timeout(opts.timeoutMs ?? 10_000);

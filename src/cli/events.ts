@@ -127,6 +127,8 @@ export function eventSummary(ev: EventView): string {
   const text = (k: string): string | undefined => (typeof d[k] === 'string' ? d[k] : undefined);
   if (ev.type === 'sms.received') return `from ${text('from') ?? '?'}`;
   if (ev.type === 'modem.state') return [text('name'), text('state')].filter(Boolean).join(' ');
+  if (ev.type === 'modem.balance') return [text('modem'), typeof d.amount === 'number' ? String(d.amount) : text('text')].filter(Boolean).join(' ');
+  if (ev.type === 'call.incoming') return `${text('modem') ?? '?'} from ${text('from') || 'unknown'}${d.rejected === true ? ' (rejected)' : ''}`;
   const id = text('_id');
   return id ? `${id} ${text('status') ?? ''}`.trim() : '';
 }

@@ -14,6 +14,7 @@ import { WORKER_USAGE, worker } from './worker.js';
 import { STATUS_USAGE, status } from './status.js';
 import { STORE_USAGE, store } from './store.js';
 import { TOKEN_USAGE, token } from './token.js';
+import { USSD_USAGE, ussd } from './ussd.js';
 
 const USAGE = `Usage: katar-sms <command> [options]
 
@@ -29,6 +30,7 @@ Commands:
   status      queue depth and modem health of a running server
   inbox       the SMS a running server received (--follow: keep printing new ones)
   events      a running server's events (--follow: the live event stream)
+  ussd        send a USSD code through a modem ('*100#'; --reply TEXT for menus, --cancel)
   worker      work another katar-sms server's queue with the local modem (--server URL)
   store       check or recover a data directory (store check | store recover)
   token       print a token of the config (--role producer|worker|admin, or --name N)
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   status: { usage: STATUS_USAGE, run: (argv) => status(argv) },
   inbox: { usage: INBOX_USAGE, run: (argv) => inbox(argv) },
   events: { usage: EVENTS_USAGE, run: (argv) => events(argv) },
+  ussd: { usage: USSD_USAGE, run: (argv) => ussd(argv) },
   worker: { usage: WORKER_USAGE, run: worker },
   store: { usage: STORE_USAGE, run: (argv) => store(argv) },
   token: { usage: TOKEN_USAGE, run: (argv) => token(argv) },

@@ -80,6 +80,7 @@ async function probeTarget(flag: string | undefined, configFlag: string | undefi
   const first = source.kind === 'loaded' ? source.config.modems[0] : undefined;
   if (flag) return { modem: flag, ...(first?.path === flag && { baudRate: first.baudRate, ...(first.pin && { pin: first.pin }) }) };
   if (!first) throw new UsageError(source.kind === 'loaded' ? `--modem PATH|sim is required: ${source.path} configures no modem` : '--modem PATH|sim is required');
+  if (first.path === undefined) throw new UsageError(`--modem PATH is required: the config names ${first.name} by its IMEI (katar-sms ports lists the serial ports)`);
   return { modem: first.path, baudRate: first.baudRate, ...(first.pin && { pin: first.pin }) };
 }
 

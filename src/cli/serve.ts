@@ -1,4 +1,6 @@
 import { loadConfigFile, parseConfig, type Config, type ModemConfig } from '../config.js';
+import { pacingKeys } from '../config/modem-sending.js';
+import { HEALING_DEFAULTS } from '../config/modem-identity.js';
 import { createLogger } from '../log.js';
 import { startGateway, type ComponentStarter } from '../start-gateway.js';
 import { attachSystemd } from '../service/attach.js';
@@ -57,14 +59,14 @@ export async function resolveServeConfig(argv: string[]): Promise<Config> {
 
 function modemFromFlag(path: string, cfg: Config): ModemConfig {
   const first = cfg.modems[0];
-  return { name: first?.name ?? 'modem0', path, baudRate: first?.baudRate ?? 115200, queue: first?.queue ?? Object.keys(cfg.queues)[0]!, statusReports: first?.statusReports ?? true, simSendLatencyMs: first?.simSendLatencyMs ?? 100, ...(first?.pin && { pin: first.pin }), ...(first?.driver && { driver: first.driver }), ...(first?.simControlPort !== undefined && { simControlPort: first.simControlPort }) };
+  return { name: first?.name ?? 'modem0', path, baudRate: first?.baudRate ?? 115200, queue: first?.queue ?? Object.keys(cfg.queues)[0]!, statusReports: first?.statusReports ?? true, healing: first?.healing ?? { ...HEALING_DEFAULTS }, simSendLatencyMs: first?.simSendLatencyMs ?? 100, ...(first?.pin && { pin: first.pin }), ...(first?.driver && { driver: first.driver }), ...(first?.simControlPort !== undefined && { simControlPort: first.simControlPort }), ...(first?.balance && { balance: first.balance }), ...(first?.calls && { calls: first.calls }), ...pacingKeys(first) };
 }
 
 /** `katar-sms serve`: runs until SIGTERM/SIGINT; a second signal exits at once. */
 export async function serve(argv: string[], components: ComponentStarter[]): Promise<number> {
   const config = await resolveServeConfig(argv);
   const logger = createLogger(config.logLevel, config.logFormat);
-  const running = await startGateway(config, logger, components);
+  const running = await startGateway(config, logger, components, { trimMemory: true });
   const systemd = attachSystemd(running, logger);
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -29,7 +29,7 @@ interface Health {
   status: string;
   uptimeSeconds?: number;
   queues?: Record<string, Record<string, number>>;
-  modems?: Array<{ name: string; state: string; signalDbm?: number; registration?: string; operator?: string; model?: string; lastError?: string }>;
+  modems?: Array<{ name: string; state: string; signalDbm?: number; registration?: string; operator?: string; model?: string; lastError?: string; pauseReason?: string; pausedUntil?: string; pauseDetail?: string }>;
 }
 
 const ORDER = ['queued', 'in progress', 'paused', 'done', 'failed', 'cancelled'];
@@ -86,6 +86,7 @@ function describe(server: string, h: Health): string {
       m.operator,
       m.model && `model ${m.model}`,
       m.lastError && `last error: ${m.lastError}`,
+      m.pauseReason && m.pausedUntil && `${m.pauseReason === 'limit' ? 'paused by limit' : 'outside send window'} until ${m.pausedUntil}${m.pauseDetail ? ` (${m.pauseDetail})` : ''}`,
     ].filter(Boolean);
     lines.push(`modem ${m.name}: ${parts.join(', ')}`);
   }

@@ -1,6 +1,7 @@
 import type { SmsQueue } from '../queue/sms-queue.js';
 import type { MessageRules } from './message-rules.js';
 import { ModemBoard } from './modem-board.js';
+import { ModemControls } from './modem-controls.js';
 import { SendIntake } from './send-intake.js';
 
 /**
@@ -16,9 +17,11 @@ export interface GatewayParts<Q extends SmsQueue = SmsQueue> {
   intake: SendIntake;
   /** The latest health of each modem. */
   modems: ModemBoard;
+  /** USSD and the latest balance of each built-in modem, filled by the workers. */
+  controls: ModemControls;
 }
 
 /** The parts over `queue`. */
-export function gatewayParts<Q extends SmsQueue>(queue: Q, rules: MessageRules, id?: string): GatewayParts<Q> {
-  return { id, queue, intake: new SendIntake(queue, rules), modems: new ModemBoard() };
+export function gatewayParts<Q extends SmsQueue>(queue: Q, rules: MessageRules & SendIntake['rules'], id?: string): GatewayParts<Q> {
+  return { id, queue, intake: new SendIntake(queue, rules), modems: new ModemBoard(), controls: new ModemControls() };
 }

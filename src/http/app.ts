@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,7 +9,7 @@ import type { GatewayParts } from '../gateway/gateway-parts.js';
 import { Authenticator, type Principal } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { registerJsonBody } from './json-body.js';
-import { Metrics } from './metrics.js';
+import { Metrics, type MetricsSources } from './metrics.js';
 import { RequestGuards } from './request-guards.js';
 import { declareAccess, publicRoutes, requireDeclaredAccess } from './route-access.js';
 import type { WebhookDispatcher } from '../events/webhook-dispatcher.js';
@@ -18,6 +19,13 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { producerRoutes } from './routes/producer.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { modemRoutes } from './routes/modems.js';
+import { sessionRoutes } from './routes/session.js';
+import { statsRoutes } from './routes/stats.js';
+import { systemRoutes, type SystemFacts } from './routes/system.js';
+import { SessionSigner } from './session-cookie.js';
+import { ussdRoutes } from './routes/ussd.js';
 import { workerRoutes } from './routes/worker.js';
 import { WARM_UP_ADDRESS } from './warm-up.js';
 
@@ -40,8 +48,16 @@ export interface AppDeps {
   clock?: Clock;
   /** The webhook subscriptions, for their admin routes (absent: no admin routes). */
   webhooks?: WebhookDispatcher;
+  /** The MQTT bridge, for its metrics (absent: none). */
+  mqtt?: MetricsSources['mqtt'];
   /** Limits of SSE streams (tests shorten them). */
   streamLimits?: Partial<StreamLimits>;
+  /** The data dir: where the dashboard's session key is kept (absent: a key for this process only). */
+  dataDir?: string;
+  /** What GET /v1/system shows beside the process's own facts (absent: the config above, no data dir). */
+  system?: SystemFacts;
+  /** The built dashboard (index.html, assets/); default: dist/dashboard of the package. */
+  dashboardDir?: string;
 }
 
 /**
@@ -76,10 +92,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Beyond maxConnections node closes a new connection at once: slow or idle clients
   // cannot take every file descriptor of the process.
   app.server.maxConnections = config.maxConnections;
-  const guards = new RequestGuards(new Authenticator(config.tokens), config.rateLimit, deps.clock);
-  const metrics = new Metrics({ ...parts, webhooks: deps.webhooks });
+  // Dashboard sessions exist only with tokens: without them nobody logs in.
+  const sessions = config.tokens.length > 0 ? await SessionSigner.open(deps.dataDir) : undefined;
+  const guards = new RequestGuards(new Authenticator(config.tokens, sessions), config.rateLimit, deps.clock);
+  const metrics = new Metrics({ ...parts, webhooks: deps.webhooks, mqtt: deps.mqtt });
 
   registerJsonBody(app);
+  // Parses the Cookie header for the dashboard's session (auth.ts); cookies are signed by session-cookie.ts.
+  await app.register(cookie);
   // JSON is the only body the API takes: a text/plain body (fastify parses it by default)
   // is refused 415 like any other type, not passed on as a string (errors.ts).
   app.removeContentTypeParser('text/plain');
@@ -120,6 +140,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics, guards });
   await app.register(eventRoutes, { events: parts.queue.events, guards, ...(deps.streamLimits && { streamLimits: deps.streamLimits }) });
   if (deps.webhooks) await app.register(webhookRoutes, { webhooks: deps.webhooks, guards });
+  await app.register(ussdRoutes, { controls: parts.controls, guards });
+  await app.register(sessionRoutes, { guards });
+  await app.register(modemRoutes, { modems: parts.modems, guards });
+  await app.register(statsRoutes, { queue: parts.queue, guards });
+  await app.register(systemRoutes, { queue: parts.queue, gatewayId: parts.id, guards, facts: deps.system ?? { config } });
+  await app.register(dashboardRoutes, { guards, ...(deps.dashboardDir !== undefined && { dir: deps.dashboardDir }) });
   // Interactive documentation of /openapi.json, open to anyone like the document itself;
   // its scripts and styles come from the package, never from another site.
   await app.register(async (docs) => {

@@ -5,6 +5,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  CSRF_REJECTED: 403,
   QUEUE_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   TASK_CONFLICT: 409,
@@ -15,6 +16,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   QUEUE_FULL: 429,
   EVENTS_EXPIRED: 410,
   WEBHOOK_NOT_FOUND: 404,
+  MODEM_NOT_FOUND: 404,
+  USSD_BUSY: 409,
+  USSD_NO_SESSION: 409,
+  USSD_CANCELLED: 409,
+  USSD_REJECTED: 502,
+  MODEM_NOT_READY: 503,
+  USSD_TIMEOUT: 504,
   STORAGE_FULL: 507,
   STORE_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
@@ -32,7 +40,9 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
   507: 'Insufficient Storage',
 };
 
@@ -47,6 +57,10 @@ const RETRY: Partial<Record<ErrorCode, { afterMs: number; message?: string }>> =
   STORAGE_FULL: { afterMs: 60_000, message: 'the gateway\'s disk is full: nothing was stored; retry later' },
   STORE_UNAVAILABLE: { afterMs: 10_000, message: 'the gateway cannot write to its store right now: nothing was stored; retry later' },
   SHUTTING_DOWN: { afterMs: 5000 },
+  // The modem's and the network's own words, which name no path: shown as they are.
+  MODEM_NOT_READY: { afterMs: 10_000 },
+  USSD_REJECTED: { afterMs: 5000 },
+  USSD_TIMEOUT: { afterMs: 5000 },
 };
 
 /** The JSON error body of every 4xx/5xx answer. */

@@ -1,6 +1,8 @@
 import type { WebhookDispatcher } from '../events/webhook-dispatcher.js';
 import type { GatewayParts } from '../gateway/gateway-parts.js';
+import type { MqttStats } from '../mqtt/mqtt-bridge.js';
 import { TASK_STATUSES } from '../queue/task.js';
+import { HEALING_STEPS } from '../modem/session/healing-ladder.js';
 import { processMetricLines, watchEventLoop } from './process-metrics.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -23,8 +25,10 @@ const QUEUE_COUNTERS: Record<string, string> = {
 };
 
 /** What the metrics are read from; without `webhooks` there are no webhook metrics. */
-export interface MetricsSources extends Pick<GatewayParts, 'queue' | 'modems'> {
+export interface MetricsSources extends Pick<GatewayParts, 'queue' | 'modems'>, Partial<Pick<GatewayParts, 'controls'>> {
   webhooks?: Pick<WebhookDispatcher, 'state'> | undefined;
+  /** The MQTT bridge; without it there are no MQTT metrics. */
+  mqtt?: { stats(): MqttStats } | undefined;
 }
 
 /**
@@ -41,8 +45,12 @@ export class Metrics {
   readonly #queue: GatewayParts['queue'];
   readonly #modems: GatewayParts['modems'];
   readonly #webhooks: MetricsSources['webhooks'];
+  readonly #controls: MetricsSources['controls'];
+  readonly #mqtt: MetricsSources['mqtt'];
 
-  constructor({ queue, modems, webhooks }: MetricsSources) {
+  constructor({ queue, modems, webhooks, mqtt, controls }: MetricsSources) {
+    this.#controls = controls;
+    this.#mqtt = mqtt;
     this.#queue = queue;
     this.#modems = modems;
     this.#webhooks = webhooks;
@@ -89,10 +97,24 @@ export class Metrics {
     out.push('# HELP katar_delivery_reports_unmatched_total Status reports that matched no sent part within the hold time.', '# TYPE katar_delivery_reports_unmatched_total counter');
     for (const [q, c] of reports) out.push(`katar_delivery_reports_unmatched_total${labels({ queue: q })} ${c.unmatched}`);
     this.#renderEvents(out);
+    this.#renderMqtt(out);
     out.push('# HELP katar_modem_up 1 when the modem is ready to send.', '# TYPE katar_modem_up gauge');
     for (const m of this.#modems.all()) out.push(`katar_modem_up${labels({ modem: m.name })} ${m.state === 'ready' ? 1 : 0}`);
     out.push('# HELP katar_modem_signal_dbm Received signal strength.', '# TYPE katar_modem_signal_dbm gauge');
     for (const m of this.#modems.all()) if (m.signalDbm !== undefined) out.push(`katar_modem_signal_dbm${labels({ modem: m.name })} ${m.signalDbm}`);
+    // Both reasons of every modem, 0 or 1, so that an alert on one of them sees it start.
+    out.push('# HELP katar_modem_paused 1 while pacing holds the modem: reason limit (a cap is reached) or window (outside its sending hours).', '# TYPE katar_modem_paused gauge');
+    for (const m of this.#modems.all()) for (const reason of ['limit', 'window'] as const) out.push(`katar_modem_paused${labels({ modem: m.name, reason })} ${m.pauseReason === reason ? 1 : 0}`);
+    // Every step of every modem from the start, at 0, so that rate() and alerts see the first one.
+    out.push('# HELP katar_modem_recoveries_total Healing steps taken for a modem that stopped answering (reopen, reboot, usb-rebind, failed).', '# TYPE katar_modem_recoveries_total counter');
+    for (const m of this.#modems.all()) {
+      const counts = this.#modems.recoveries(m.name);
+      for (const step of HEALING_STEPS) out.push(`katar_modem_recoveries_total${labels({ modem: m.name, step })} ${counts.get(step) ?? 0}`);
+    }
+    // The amount of each modem's latest balance check; none before the first, or when the pattern found none.
+    const balances = (this.#controls?.balances() ?? []).filter(([, b]) => b.amount !== undefined);
+    if (balances.length > 0) out.push('# HELP katar_modem_balance Prepaid balance from the latest USSD balance check, in the currency of the answer.', '# TYPE katar_modem_balance gauge');
+    for (const [name, b] of balances) out.push(`katar_modem_balance${labels({ modem: name })} ${b.amount}`);
     const store = this.#queue.health();
     out.push('# HELP katar_store_writable 1 when the store can write.', '# TYPE katar_store_writable gauge', `katar_store_writable ${store.writable ? 1 : 0}`);
     if (store.freeBytes !== undefined) out.push('# HELP katar_store_free_bytes Free space of the data directory.', '# TYPE katar_store_free_bytes gauge', `katar_store_free_bytes ${store.freeBytes}`);
@@ -105,6 +127,19 @@ export class Metrics {
     }
     out.push(...processMetricLines());
     return out.join('\n') + '\n';
+  }
+
+  /** The MQTT bridge's counters since start (mqtt-bridge.ts), every label present from the start. */
+  #renderMqtt(out: string[]): void {
+    if (!this.#mqtt) return;
+    const s = this.#mqtt.stats();
+    out.push('# HELP katar_mqtt_connected 1 while the MQTT bridge is connected to its broker.', '# TYPE katar_mqtt_connected gauge', `katar_mqtt_connected ${s.connected ? 1 : 0}`);
+    out.push('# HELP katar_mqtt_publishes_total MQTT publishes since start by kind: acknowledged by the broker (ok) or failed.', '# TYPE katar_mqtt_publishes_total counter');
+    for (const [kind, n] of Object.entries(s.published)) out.push(`katar_mqtt_publishes_total${labels({ kind, outcome: 'ok' })} ${n}`);
+    for (const [kind, n] of Object.entries(s.failed)) out.push(`katar_mqtt_publishes_total${labels({ kind, outcome: 'failed' })} ${n}`);
+    out.push('# HELP katar_mqtt_sends_total Sends received over MQTT since start, by outcome.', '# TYPE katar_mqtt_sends_total counter');
+    for (const [outcome, n] of Object.entries(s.sends)) out.push(`katar_mqtt_sends_total${labels({ outcome })} ${n}`);
+    out.push('# HELP katar_mqtt_event_cursor Id of the last event up to which the broker acknowledged every event.', '# TYPE katar_mqtt_event_cursor gauge', `katar_mqtt_event_cursor ${s.eventCursor}`);
   }
 
   /** The event log's newest id and, per webhook, deliveries and dead letters. */

@@ -61,9 +61,30 @@ export class RequestGuards {
     try {
       return this.#auth.require(req, roles);
     } catch (err) {
-      if (isKatarError(err, 'UNAUTHORIZED')) this.#failures.charge(address);
+      // A session that ended is no guess (a cookie's signature cannot be guessed): the
+      // dashboard's requests after a logout elsewhere must not lock the address out.
+      if (isKatarError(err, 'UNAUTHORIZED') && err.details?.session !== true) this.#failures.charge(address);
       throw err;
     }
+  }
+
+  /** The authentication of tokens and dashboard sessions. */
+  get auth(): Authenticator {
+    return this.#auth;
+  }
+
+  /**
+   * Looks up a token given in a body (the dashboard's login), under the same limit of
+   * failed authentications per address as bearer tokens: UNAUTHORIZED when unknown.
+   */
+  identifyToken(req: FastifyRequest, token: string): Principal {
+    const address = `ip:${req.ip}`;
+    const blocked = this.#failures.check(address);
+    if (!blocked.ok) refuse(blocked, `too many failed authentications from ${req.ip} (rate limit of ${this.#limits.authFailures} per ${seconds(this.#limits.windowMs)}); retry in ${seconds(blocked.retryAfterMs)}`);
+    const found = this.#auth.findToken(token);
+    if (found) return found;
+    this.#failures.charge(address);
+    throw new KatarError('UNAUTHORIZED', 'the token is not valid');
   }
 
   /** A route's preHandler hook that draws on `kind` (it runs after the body is validated, so a bad request costs nothing). */

@@ -15,7 +15,7 @@ export const errorSchema = {
 const ERROR_MEANING: Record<number, string> = {
   400: 'a field is missing, unknown or invalid (`field` names it), or the body is not JSON',
   401: 'no token, or one that is not configured',
-  403: 'the token\'s role may not call this route',
+  403: 'the token\'s role may not call this route, or a change made with the dashboard\'s session cookie lacks its x-csrf-token (CSRF_REJECTED)',
   404: 'no such queue, task or webhook',
   409: 'the task is not in a state that allows it, or the idempotencyKey was used for another message',
   410: 'the cursor is older than the retention keeps',
@@ -91,6 +91,8 @@ export const taskSchema = {
     validUntil: { type: 'string' },
     notBefore: { type: 'string' },
     idempotencyKey: { type: 'string' },
+    via: { type: 'string', description: 'the modem or modem group the producer named' },
+    modems: { type: 'array', items: { type: 'string' }, description: 'the only modems that may send it (from via or a destination-prefix route); absent: any' },
     error: { type: 'string' },
     lease: { type: 'object', properties: { worker: { type: 'string' }, expiresAt: { type: 'string' } } },
     attempts: { type: 'array', items: attemptSchema },
@@ -157,6 +159,22 @@ const sendFields = {
   sendAt: { type: 'string', maxLength: 40, description: 'ISO 8601: not sent before' },
   validUntil: { type: 'string', maxLength: 40, description: 'ISO 8601: never sent after; then failed (expired)' },
   idempotencyKey: { type: 'string', description: `${K.minLength} to ${K.maxLength} characters; the same key with the same to and msg returns the first task (200), never a second SMS; with another to or msg it is refused (409 IDEMPOTENCY_CONFLICT)` },
+  via: { type: 'string', maxLength: 32, description: 'a modem or modem group name (config modems[].name, modemGroups): only it sends this SMS; unknown names are refused (400, field via)' },
+} as const;
+
+/** The answer of a dry run (send-intake.ts SendPreview). */
+export const dryRunSchema = {
+  type: 'object',
+  properties: {
+    dryRun: { type: 'boolean', enum: [true] },
+    to: { type: 'string', description: 'the recipient normalised to E.164' },
+    encoding: { type: 'string', enum: ['gsm7', 'ucs2'] },
+    parts: { type: 'integer' },
+    characters: { type: 'integer', description: 'length in septets (GSM 7-bit, € [ ] { } ^ ~ \\ | count 2) or UTF-16 units (UCS-2, an emoji counts 2)' },
+    perPart: { type: 'integer', description: '160 or 70 for one part, 153 or 67 per part when split' },
+    charsLeft: { type: 'integer', description: 'units left in the last part' },
+  },
+  required: ['dryRun', 'to', 'encoding', 'parts', 'characters', 'perPart', 'charsLeft'],
 } as const;
 
 export const sendBody = {
@@ -168,6 +186,7 @@ export const sendBody = {
   ],
   properties: {
     ...sendFields,
+    dryRun: { type: 'boolean', description: 'true: validate one message and answer its normalised number, encoding and parts; nothing is stored or sent' },
     messages: {
       type: 'array',
       minItems: 1,

@@ -65,6 +65,24 @@ export interface DriverQuirks {
   cmgsTimeoutMs?: number;
   /** Deadline for the SMS prompt. Default 10 000 (smstools3). */
   promptTimeoutMs?: number;
+  /**
+   * The command that ends an incoming call: `AT+CHUP` (TS 27.007, the default) or `ATH`
+   * (SIM800: its manual's way to hang up a voice call). Honoured by calls.ts, which tries
+   * the other one when the modem refuses the first.
+   */
+  hangUpCommand?: 'AT+CHUP' | 'ATH';
+  /**
+   * Huawei E-series, SIMCom SIM300D: USSD strings go out and come back as packed GSM
+   * 7-bit in hex, whatever AT+CSCS says (gammu F_ENCODED_USSD, ModemManager huawei
+   * plugin). Honoured by ussd.ts.
+   */
+  ussdPackedHex?: boolean;
+  /**
+   * The character set set with AT+CSCS before a USSD request, so that a reply in GSM
+   * 7-bit comes back as text (or hex) and not as UCS-2 hex; default "GSM", '' to leave it.
+   * Honoured by ussd.ts.
+   */
+  ussdCharset?: string;
 }
 
 /** One modem family: how to recognise it and what it needs beyond 27.005/27.007. */

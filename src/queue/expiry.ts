@@ -11,7 +11,9 @@ import type { Task } from './task.js';
 
 /** Fails a task whose `validUntil` passed before it could be handed out. */
 export function failExpired(c: TaskChanges, t: Task, now: Instant): Task {
-  return c.finish({ ...t, error: 'expired: validUntil passed before it could be sent' }, 'failed', now);
+  // A routed task names the modems it waited for: the likely reason it was not sent.
+  const waited = t.modems?.length ? ` while it waited for ${t.modems.length === 1 ? 'modem' : 'modems'} ${t.modems.join(', ')}${t.via ? ` (via ${t.via})` : ''}` : '';
+  return c.finish({ ...t, error: `expired: validUntil passed before it could be sent${waited}` }, 'failed', now);
 }
 
 /**

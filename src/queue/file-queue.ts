@@ -5,6 +5,7 @@ import { applyReports } from './apply-reports.js';
 import { emitStatus, waitForQueued, type QueueEvents } from './queue-events.js';
 import { expireLeases, expireValidity } from './expiry.js';
 import { handOut, takeBack } from './hand-out.js';
+import type { LeaseAccept } from './lease-filter.js';
 import { addTasks } from './new-tasks.js';
 import { DeliveryBook } from './delivery-book.js';
 import { storeIncoming } from './inbox.js';
@@ -146,8 +147,8 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
    * Hands up to `max` tasks to `worker`: highest priority first, then oldest; each is
    * `in progress` under a lease until a report or the lease's end (hand-out.ts).
    */
-  async lease(queue: string, worker: string, max = 1, leaseMs?: number): Promise<Task[]> {
-    const { taken, changed } = this.#take(queue, worker, max, leaseMs);
+  async lease(queue: string, worker: string, max = 1, leaseMs?: number, accept?: LeaseAccept): Promise<Task[]> {
+    const { taken, changed } = this.#take(queue, worker, max, leaseMs, accept);
     await this.#commitChanges(changed);
     return taken;
   }
@@ -156,17 +157,17 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
    * A worker's poll in one durable write: its reports (all or nothing, as `report`),
    * then up to `max` tasks (as `lease`).
    */
-  async reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number): Promise<Task[]> {
+  async reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number, accept?: LeaseAccept): Promise<Task[]> {
     const reported = await this.#applyReports(queue, worker, reports);
-    const { taken, changed } = max > 0 ? this.#take(queue, worker, max, leaseMs) : { taken: [], changed: [] };
+    const { taken, changed } = max > 0 ? this.#take(queue, worker, max, leaseMs, accept) : { taken: [], changed: [] };
     await this.#commitChanges([...reported, ...changed]);
     return taken;
   }
 
-  #take(queue: string, worker: string, max: number, leaseMs?: number): { taken: Task[]; changed: Changed[] } {
+  #take(queue: string, worker: string, max: number, leaseMs?: number, accept?: LeaseAccept): { taken: Task[]; changed: Changed[] } {
     const settings = this.settings(queue);
     this.store.assertWritable();
-    return handOut(this.#changes, queue, worker, max, leaseMs ?? settings.leaseMs);
+    return handOut(this.#changes, queue, worker, max, leaseMs ?? settings.leaseMs, accept);
   }
 
   /**
@@ -269,21 +270,21 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
    * Resolves when a task of `queue` may be ready (one was queued, or a scheduled one fell
    * due), after `ms` at the latest, or when `signal` aborts. For long-polling workers.
    */
-  waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void> {
+  waitForWork(queue: string, ms: number, signal?: AbortSignal, accept?: LeaseAccept): Promise<void> {
     // A task ready now is work now: no wait at all.
-    if (this.nextPriority(queue) !== undefined) return Promise.resolve();
-    const due = this.msUntilDue(queue);
+    if (this.nextPriority(queue, accept) !== undefined) return Promise.resolve();
+    const due = this.msUntilDue(queue, accept);
     return waitForQueued(this, queue, due !== undefined ? Math.min(ms, due) : ms, signal);
   }
 
   /** Priority of the task the next lease of `queue` would hand out, if any. */
-  nextPriority(queue: string): number | undefined {
-    return this.#indexes.ready(queue)?.peekPriority(this.#now(), (id) => this.store.live.get(id));
+  nextPriority(queue: string, accept?: LeaseAccept): number | undefined {
+    return this.#indexes.ready(queue)?.peekPriority(this.#now(), (id) => this.store.live.get(id), accept);
   }
 
   /** Milliseconds until a scheduled or backed-off task of `queue` may become due. */
-  msUntilDue(queue: string): number | undefined {
-    return this.#indexes.ready(queue)?.msUntilDue(this.#now());
+  msUntilDue(queue: string, accept?: LeaseAccept): number | undefined {
+    return this.#indexes.ready(queue)?.msUntilDue(this.#now(), accept);
   }
 
   /** A task by id, live or finished. */

@@ -5,7 +5,7 @@
  */
 
 /** Every event type, in documentation order. */
-export const EVENT_TYPES = ['sms.received', 'sms.queued', 'sms.sent', 'sms.failed', 'sms.cancelled', 'sms.delivered', 'sms.delivery_failed', 'modem.state'] as const;
+export const EVENT_TYPES = ['sms.received', 'sms.queued', 'sms.sent', 'sms.failed', 'sms.cancelled', 'sms.delivered', 'sms.delivery_failed', 'modem.state', 'modem.balance', 'call.incoming'] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -17,7 +17,10 @@ export interface GatewayEvent {
   time: string;
   /** The queue of the task or received SMS; absent for modem events. */
   queue?: string;
-  /** The task or received SMS as the API shows it; for `modem.state` the modem's health. */
+  /**
+   * The task or received SMS as the API shows it; for `modem.state` the modem's health;
+   * `modem.balance`: `{modem, text, amount?}`; `call.incoming`: `{modem, from, rejected}`.
+   */
   data: Record<string, unknown>;
 }
 

@@ -1,20 +1,22 @@
 import { expireLeases, failExpired } from './expiry.js';
+import type { LeaseAccept } from './lease-filter.js';
 import { iso, type Changed, type TaskChanges } from './task-changes.js';
 import type { Attempt, Task } from './task.js';
 
 /**
  * Hands up to `max` due tasks of `queue` to `worker` for `leaseMs`: highest priority
  * first, then oldest; each is `in progress` under a lease until a report or the lease's
- * end. Leases that ran out are ended first, and a task whose validity passed is failed
+ * end. Only tasks `accept` may take are looked at (lease-filter.ts; without it, unrouted
+ * ones). Leases that ran out are ended first, and a task whose validity passed is failed
  * instead of handed out. `changed` holds every task the hand-out changed.
  */
-export function handOut(c: TaskChanges, queue: string, worker: string, max: number, leaseMs: number): { taken: Task[]; changed: Changed[] } {
+export function handOut(c: TaskChanges, queue: string, worker: string, max: number, leaseMs: number, accept?: LeaseAccept): { taken: Task[]; changed: Changed[] } {
   const now = c.now();
   const changed = expireLeases(c, now);
   const index = c.indexes.ready(queue)!;
   const taken: Task[] = [];
   while (taken.length < max) {
-    const t = index.take(now, (id) => c.store.live.get(id));
+    const t = index.take(now, (id) => c.store.live.get(id), accept);
     if (!t) break;
     if (t.validUntil && Date.parse(t.validUntil) <= now.wall) {
       changed.push([failExpired(c, t, now), t.status]);

@@ -53,9 +53,9 @@ export interface Job {
   stop(): void;
 }
 
-/** Runs `fn` on a cron schedule (node-cron); errors go to `onError`, never crash the process. */
-export function scheduleJob(expression: string, fn: () => Promise<unknown>, onError: (err: unknown) => void): Job {
-  if (!cron.validate(expression)) throw new KatarError('CONFIG_INVALID', `config: "${expression}" is not a valid cron expression`, { key: 'retention.schedule' });
+/** Runs `fn` on a cron schedule (node-cron); errors go to `onError`, never crash the process. `key` names the config key in a refusal. */
+export function scheduleJob(expression: string, fn: () => Promise<unknown>, onError: (err: unknown) => void, key = 'retention.schedule'): Job {
+  if (!cron.validate(expression)) throw new KatarError('CONFIG_INVALID', `config: ${key} "${expression}" is not a valid cron expression`, { key });
   const task = cron.schedule(expression, () => fn().catch(onError), { noOverlap: true });
   return { stop: () => void task.stop() };
 }

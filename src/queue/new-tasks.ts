@@ -86,6 +86,8 @@ export async function addTasks(c: TaskChanges, queue: string, items: NewTask[]):
     if (item.sendAt) task.sendAt = item.sendAt.toISOString();
     if (item.validUntil) task.validUntil = item.validUntil.toISOString();
     if (item.idempotencyKey !== undefined) task.idempotencyKey = item.idempotencyKey;
+    if (item.via !== undefined) task.via = item.via;
+    if (item.modems?.length) task.modems = [...item.modems];
     c.created(task, now);
     c.indexes.taskOrder.append(task);
     if (item.idempotencyKey !== undefined) c.indexes.rememberKey(queue, item.idempotencyKey, task._id);

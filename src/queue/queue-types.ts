@@ -12,6 +12,10 @@ export interface NewTask {
   validUntil?: Date;
   idempotencyKey?: string;
   paused?: boolean;
+  /** The modem or group the producer named, kept for people to read. */
+  via?: string;
+  /** The only modems that may send it (from `via` or a route); absent or empty: any worker. */
+  modems?: string[];
 }
 
 /** A worker's report on a task it was handed. */

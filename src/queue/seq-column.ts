@@ -38,7 +38,8 @@ export class SeqColumn {
     let sorted = true;
     for (let i = 1; i < seqs.length && sorted; i++) sorted = seqs[i - 1]! < seqs[i]!;
     if (!sorted) order.sort((a, b) => seqs[a]! - seqs[b]!);
-    col.#reserve(order.length);
+    // Room for the sends after a start: the first one does not copy the whole column.
+    col.#reserve(order.length + MIN_CAPACITY * 16);
     for (const k of order) col.#appendUnchecked(seqs[k]!, ids[k]!, states[k]!);
     return col;
   }

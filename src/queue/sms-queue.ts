@@ -4,6 +4,7 @@ import type { PartSentIn, ReportCounts, DeliveryBookEvents, StatusReportIn } fro
 import type { QueueEvents } from './queue-events.js';
 import type { EventPage, EventType, GatewayEvent } from './gateway-event.js';
 import type { IncomingSms, NewTask, TaskReport } from './queue-types.js';
+import type { LeaseAccept } from './lease-filter.js';
 import type { QueueSettings } from './settings.js';
 import type { InboxEntry, Task, TaskStatus } from './task.js';
 
@@ -27,8 +28,12 @@ export interface Page<T> {
 export interface TaskListing {
   status?: TaskStatus;
   limit: number;
-  /** The `next` of the previous page. */
+  /** The `next` of the previous page (with `order: 'desc'`: tasks older than it). */
   cursor?: number;
+  /** `asc` (oldest first, the default) or `desc` (newest first, paging into the past). */
+  order?: 'asc' | 'desc';
+  /** Only tasks whose recipient contains this text (digits, or + and digits: a search by number). */
+  to?: string;
   /** Entries looked at, at most, before a short page is answered with a `next`. */
   maxScan?: number;
 }
@@ -44,6 +49,11 @@ export interface InboxListing {
   afterTime?: Date;
   /** `asc` (oldest first, the default) or `desc` (newest first, paging into the past). */
   order?: 'asc' | 'desc';
+  /**
+   * Only messages whose sender contains this text. Such a page may be cut short (even
+   * empty) after a bounded scan; its `next` then goes on from the last entry looked at.
+   */
+  from?: string;
 }
 
 /** What retention keeps. */
@@ -146,7 +156,13 @@ export interface SubscriptionProgress {
  *   refused with LEASE_LOST, except a late `done` while the task waits unclaimed (kept,
  *   so the SMS is not sent twice). Repeating a report is harmless.
  * - Retries: a `failed` report requeues with exponential backoff until `maxAttempts`.
- * - Validity: a task whose `validUntil` passes before it is handed out fails "expired".
+ * - Validity: a task whose `validUntil` passes before it is handed out fails "expired"
+ *   (a routed task's error names the modems it waited for).
+ * - Routing: a task with `modems` goes only to a lease whose `accept.modem` is one of
+ *   them; a lease without `accept.modem` (a remote worker) takes only tasks without
+ *   `modems`. Among the tasks a lease may take the order above holds, and tasks it may
+ *   not take never slow it down (lease-filter.ts). `nextPriority` and `waitForWork`
+ *   answer for the same `accept`.
  * - Idempotency: `add` with a known `idempotencyKey` returns the first task (created
  *   false), live or finished, for as long as the task is kept; with another `to` or `msg`
  *   the whole batch is refused with IDEMPOTENCY_CONFLICT.
@@ -163,9 +179,9 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
   /** Stores tasks in one durable write, all or none (QUEUE_FULL past the live-task limit). */
   add(queue: string, items: NewTask[]): Promise<Array<{ task: Task; created: boolean }>>;
   /** Hands out up to `max` due tasks to `worker` for `leaseMs` (default: the queue's). */
-  lease(queue: string, worker: string, max?: number, leaseMs?: number): Promise<Task[]>;
+  lease(queue: string, worker: string, max?: number, leaseMs?: number, accept?: LeaseAccept): Promise<Task[]>;
   /** Applies `reports`, then leases, in one durable write (the katar protocol's POST). */
-  reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number): Promise<Task[]>;
+  reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number, accept?: LeaseAccept): Promise<Task[]>;
   /** Records a worker's outcomes of tasks it holds. */
   report(queue: string, worker: string, reports: TaskReport[]): Promise<void>;
   /** Durably notes that `worker` starts writing the SMS: from here a crash is "outcome unknown". */
@@ -190,16 +206,16 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
 
   /** A task by id, live or finished (TASK_NOT_FOUND). */
   get(queue: string, id: string): Promise<Task>;
-  /** Tasks of `queue` oldest first, paged. */
+  /** Tasks of `queue` oldest first (or newest first with `order: 'desc'`), optionally of one status or recipient, paged; `next` absent on the last page. */
   listTasks(queue: string, opts: TaskListing): Promise<Page<Task>>;
   /** Received SMS of `queue`, oldest first (or newest first with `order: 'desc'`), paged; `next` on every page. */
   listInbox(queue: string, opts: InboxListing): Promise<Page<InboxEntry>>;
   /** Tasks per status in `queue`. */
   counts(queue: string): Record<TaskStatus, number>;
-  /** Priority of the task the next lease of `queue` would hand out, if any. */
-  nextPriority(queue: string): number | undefined;
-  /** Resolves at once while a task of `queue` is ready, else when one may be (queued, or due), after `ms`, or on abort. */
-  waitForWork(queue: string, ms: number, signal?: AbortSignal): Promise<void>;
+  /** Priority of the task the next lease of `queue` (with `accept`) would hand out, if any. */
+  nextPriority(queue: string, accept?: LeaseAccept): number | undefined;
+  /** Resolves at once while a task of `queue` that `accept` may take is ready, else when one may be (queued, or due), after `ms`, or on abort. */
+  waitForWork(queue: string, ms: number, signal?: AbortSignal, accept?: LeaseAccept): Promise<void>;
 
   /** Whether the storage writes and takes new sends. */
   health(): StoreHealth;

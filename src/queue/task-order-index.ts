@@ -17,8 +17,10 @@ export interface ScanRow {
 
 /** What a scan asks for. */
 export interface ScanQuery {
-  /** Only tasks with a seq greater than this (a page's cursor; 0 from the start). */
+  /** Only tasks with a seq greater than this (a page's cursor; 0 from the start); for `desc`, smaller (0 from the end). */
   after: number;
+  /** `desc`: newest first. */
+  order?: 'asc' | 'desc';
   status?: TaskStatus;
   limit: number;
   /** Entries looked at, at most, before the scan stops and hands out a cursor. */
@@ -84,11 +86,11 @@ export class TaskOrderIndex {
   }
 
   /**
-   * Tasks of `queue` after `q.after`, of `q.status` if given, in seq order: a binary
-   * search for the cursor, then a scan that stops at the first match past `limit`. The
-   * scan looks at `maxScan` entries at most; a page cut short that way carries as
-   * `next` the seq of the last entry looked at, so the following page goes on from
-   * there and no task is skipped or repeated.
+   * Tasks of `queue` after `q.after`, of `q.status` if given, in seq order (descending
+   * for `desc`: before `q.after`): a binary search for the cursor, then a scan that
+   * stops at the first match past `limit`. The scan looks at `maxScan` entries at most;
+   * a page cut short that way carries as `next` the seq of the last entry looked at, so
+   * the following page goes on from there and no task is skipped or repeated.
    */
   scan(queue: string, q: ScanQuery): ScanResult {
     const col = this.#queues.get(queue);
@@ -96,9 +98,12 @@ export class TaskOrderIndex {
     const rows: ScanRow[] = [];
     let next: number | undefined;
     let scanned = 0;
-    for (let i = col.firstAfter(q.after); i < col.length; i++) {
+    const step = q.order === 'desc' ? -1 : 1;
+    // Seqs are integers: the first entry after `after - 1` is the first at or after `after`.
+    const from = step === 1 ? col.firstAfter(q.after) : q.after > 0 ? col.firstAfter(q.after - 1) - 1 : col.length - 1;
+    for (let i = from; i >= 0 && i < col.length; i += step) {
       if (scanned++ >= q.maxScan) {
-        next = col.seqAt(i - 1);
+        next = col.seqAt(i - step);
         break;
       }
       const row = this.#resolve(col, i, q.status);

@@ -106,6 +106,13 @@ export interface Task {
   /** Retry backoff: not handed out again before this instant. */
   notBefore?: string;
   idempotencyKey?: string;
+  /** The modem or group the producer named (`via`), as given. */
+  via?: string;
+  /**
+   * The only modems that may send it, decided at intake from `via` or the destination's
+   * route (routing.ts); absent: any worker, remote ones included.
+   */
+  modems?: string[];
   lease?: Lease;
   attempts: Attempt[];
   /** Last error, for failed tasks and retried attempts. */

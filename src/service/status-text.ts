@@ -2,7 +2,7 @@
 export interface StatusInput {
   /** Counts per status, one entry per queue (summed into one line). */
   queues: ReadonlyArray<Readonly<Record<string, number>>>;
-  modems: ReadonlyArray<{ name: string; state: string; signalDbm?: number; registration?: string }>;
+  modems: ReadonlyArray<{ name: string; state: string; signalDbm?: number; registration?: string; pauseReason?: string; pausedUntil?: string }>;
 }
 
 /** systemctl shows STATUS= on one line; longer text is only noise there. */
@@ -24,7 +24,8 @@ export function statusText(input: StatusInput): string {
   for (const m of input.modems) {
     const roaming = m.registration && m.registration !== 'home' && m.state === 'ready' ? ` (${m.registration})` : '';
     const signal = m.signalDbm !== undefined ? `, ${m.signalDbm} dBm` : '';
-    parts.push(`${m.name} ${m.state}${roaming}${signal}`);
+    const paused = m.pauseReason && m.pausedUntil ? `, ${m.pauseReason === 'limit' ? 'paused by limit' : 'outside send window'} until ${m.pausedUntil}` : '';
+    parts.push(`${m.name} ${m.state}${roaming}${signal}${paused}`);
   }
   // A newline would end the STATUS= assignment and start a new one in the datagram.
   const text = parts.join('; ').replace(/[\r\n]+/g, ' ');

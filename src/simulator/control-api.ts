@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { clearHang, hang, isHung, swapSim } from './field-faults.js';
+import { callState, ringModem } from './behaviours/calls.js';
+import { setUssdAnswers, type UssdNode } from './behaviours/ussd.js';
 import type { SimulatedModem } from './sim-modem.js';
 import type { NetworkState } from './types.js';
 
@@ -42,9 +45,30 @@ function fault(sim: SimulatedModem, body: Record<string, unknown>): void {
     }
     case 'urc':
       return sim.injectUrc(str(body, 'line') ?? '');
+    case 'hang': {
+      // {"kind":"hang"} until AT+CFUN=1,1; {"until":"never"}: until replug; {"on":false} ends it.
+      if (body.on === false) return clearHang(sim);
+      if (body.until !== undefined && body.until !== 'cfun' && body.until !== 'never') throw new BadRequest('"until" must be cfun or never');
+      return hang(sim, body.until === 'never' ? 'never' : 'cfun');
+    }
+    case 'sim-swap': {
+      swapSim(sim, { ...(str(body, 'imsi', false) && { imsi: str(body, 'imsi') }), ...(str(body, 'iccid', false) && { iccid: str(body, 'iccid') }) });
+      return;
+    }
     default:
-      throw new BadRequest('"kind" must be unplug, replug, reboot, silent, garbage, network or urc');
+      throw new BadRequest('"kind" must be unplug, replug, reboot, silent, hang, sim-swap, garbage, network or urc');
   }
+}
+
+function ussdNode(b: Record<string, unknown>): UssdNode {
+  const node: UssdNode = { text: str(b, 'text') ?? '' };
+  if (b.ucs2 === true) node.ucs2 = true;
+  if (typeof b.status === 'number') node.status = b.status;
+  if (b.menu !== undefined) {
+    if (typeof b.menu !== 'object' || b.menu === null || Array.isArray(b.menu)) throw new BadRequest('"menu" must map replies to answers');
+    node.menu = Object.fromEntries(Object.entries(b.menu as Record<string, unknown>).map(([k, v]) => [k, ussdNode((v ?? {}) as Record<string, unknown>)]));
+  }
+  return node;
 }
 
 function state(sim: SimulatedModem): Record<string, unknown> {
@@ -54,6 +78,9 @@ function state(sim: SimulatedModem): Record<string, unknown> {
     network: sim.network,
     effectiveNetwork: sim.effectiveNetwork(),
     sim: sim.simStatus(),
+    hung: isHung(sim),
+    imei: sim.options.imei,
+    card: { imsi: sim.simCard.imsi, iccid: sim.simCard.iccid },
     settings: sim.settings,
     counters: sim.counters,
     storage: Object.fromEntries(mems.map((m) => [m.name, { used: m.used, capacity: m.capacity, messages: m.list() }])),
@@ -73,7 +100,12 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-async function route(sim: SimulatedModem, req: IncomingMessage): Promise<[number, unknown]> {
+/** What only some exposures can do: a simulator on a pty can re-enumerate under another path. */
+export interface ControlExtras {
+  moveTo?: (path: string) => Promise<void>;
+}
+
+async function route(sim: SimulatedModem, req: IncomingMessage, extras: ControlExtras): Promise<[number, unknown]> {
   const key = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://x').pathname}`;
   switch (key) {
     case 'POST /incoming': {
@@ -90,8 +122,32 @@ async function route(sim: SimulatedModem, req: IncomingMessage): Promise<[number
       return [200, { sent: sim.sent, messages: sim.sentMessages() }];
     case 'GET /state':
       return [200, state(sim)];
+    case 'POST /reenumerate': {
+      // {path}: the device vanishes and comes back under another name (a USB reset).
+      const path = str(await readJson(req), 'path') ?? '';
+      if (!extras.moveTo) throw new BadRequest('only a simulator on a pty (katar-sms simulate --link) can re-enumerate');
+      if (!path.startsWith('/')) throw new BadRequest('"path" must be absolute');
+      await extras.moveTo(path);
+      return [200, { path }];
+    }
+    case 'POST /call': {
+      // Rings (RING, +CLIP) until the gateway hangs up or the caller gives up.
+      const b = await readJson(req);
+      const call = ringModem(sim, str(b, 'from') ?? '', { ...(typeof b.everyMs === 'number' && { everyMs: b.everyMs }), ...(typeof b.rings === 'number' && { rings: b.rings }) });
+      return [202, { ringing: call }];
+    }
+    case 'GET /calls':
+      return [200, { calls: callState(sim).calls }];
+    case 'POST /ussd': {
+      // {code, text, ucs2?, status?, menu?}: what the simulated network answers to a code.
+      const b = await readJson(req);
+      const code = str(b, 'code') ?? '';
+      if (!/^[0-9*#+]{1,182}$/.test(code)) throw new BadRequest('"code" must be a USSD code such as *100#');
+      setUssdAnswers(sim, { [code]: b.silent === true ? 'silent' : ussdNode(b) });
+      return [200, { ok: true }];
+    }
     default:
-      return [404, { error: 'not found', routes: ['POST /incoming', 'POST /fault', 'GET /sent', 'GET /state'] }];
+      return [404, { error: 'not found', routes: ['POST /incoming', 'POST /fault', 'GET /sent', 'GET /state', 'POST /call', 'GET /calls', 'POST /ussd', 'POST /reenumerate'] }];
   }
 }
 
@@ -100,9 +156,9 @@ async function route(sim: SimulatedModem, req: IncomingMessage): Promise<[number
  * the built-in simulated modem): inject messages and faults, read what was sent. Binds
  * 127.0.0.1 only: it has no auth. Port 0 takes any free port (see `url`).
  */
-export async function startControlApi(sim: SimulatedModem, port = 3099): Promise<ControlApi> {
+export async function startControlApi(sim: SimulatedModem, port = 3099, extras: ControlExtras = {}): Promise<ControlApi> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    route(sim, req)
+    route(sim, req, extras)
       .catch((err: unknown) => (err instanceof BadRequest ? [400, { error: err.message }] : [500, { error: 'internal error' }]) as [number, unknown])
       .then(([status, body]) => {
         res.writeHead(status, { 'content-type': 'application/json' });

@@ -29,4 +29,5 @@ export type {
 } from './types.js';
 export { exposeOnPty, ptyRelayAvailable, type PtyExposure } from './pty-link.js';
 export { startControlApi, type ControlApi } from './control-api.js';
+export { clearHang, hang, isHung, swapSim, type HangUntil, type NewSimCard } from './field-faults.js';
 export { runSimulate, type SimulateLogger, type SimulateOptions } from './simulate-command.js';

@@ -8,7 +8,12 @@ import type { SimulatedModem } from './sim-modem.js';
 /** A simulator exposed on a pseudo-terminal. */
 export interface PtyExposure {
   /** The symlink to the pty slave (what the gateway opens as its serial port). */
-  path: string;
+  readonly path: string;
+  /**
+   * Re-enumeration, as after a USB reset: the device vanishes (its port closes) and comes
+   * back, freshly booted, under `newPath` (another ttyUSB number or by-id name).
+   */
+  moveTo(newPath: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,7 +79,8 @@ async function waitForLink(linkPath: string, child: ChildProcess): Promise<void>
  * gateway's serial-port adapter). An unplug removes the pty; a replug brings it back.
  * `opts.relay` forces one helper (tests use it to cover the python3 fallback).
  */
-export async function exposeOnPty(sim: SimulatedModem, linkPath: string, opts: { relay?: 'socat' | 'python3' } = {}): Promise<PtyExposure> {
+export async function exposeOnPty(sim: SimulatedModem, firstPath: string, opts: { relay?: 'socat' | 'python3' } = {}): Promise<PtyExposure> {
+  let linkPath = firstPath;
   const kind = opts.relay ?? ptyRelayAvailable();
   if (!kind) throw new KatarError('CONFIG_INVALID', 'exposing the simulator on a pty needs socat (apt-get install socat) or python3');
   if (existsSync(linkPath) && lstatSync(linkPath).isSymbolicLink()) unlinkSync(linkPath);
@@ -119,8 +125,9 @@ export async function exposeOnPty(sim: SimulatedModem, linkPath: string, opts: {
     });
   };
 
+  let restarted: Promise<void> = Promise.resolve();
   const onReplug = (): void => {
-    if (!closed) start().catch(report);
+    if (!closed) restarted = start().catch(report);
   };
   try {
     await start();
@@ -130,7 +137,18 @@ export async function exposeOnPty(sim: SimulatedModem, linkPath: string, opts: {
   }
   sim.on('replug', onReplug);
   return {
-    path: linkPath,
+    get path() {
+      return linkPath;
+    },
+    moveTo: async (newPath: string) => {
+      sim.unplug();
+      await stop();
+      linkPath = newPath;
+      if (existsSync(linkPath) && lstatSync(linkPath).isSymbolicLink()) unlinkSync(linkPath);
+      // replug() starts the relay at the new path (onReplug); wait until it relays.
+      sim.replug();
+      await restarted;
+    },
     close: async () => {
       closed = true;
       sim.off('replug', onReplug);

@@ -20,6 +20,8 @@ export interface ResolvedOptions {
   periodicUrcs: boolean;
   bootOnFirstLink: boolean;
   name: string;
+  /** What `AT+CGSN` answers. */
+  imei: string;
 }
 
 /** The SIM card: non-volatile, survives reboots (PIN, PUK counter, SMSC). */
@@ -57,6 +59,7 @@ export function resolveOptions(o: SimModemOptions): { options: ResolvedOptions; 
     periodicUrcs: o.periodicUrcs ?? true,
     bootOnFirstLink: o.bootOnFirstLink ?? false,
     name: o.name ?? personality.name,
+    imei: o.imei ?? personality.identity.imei,
   };
   const quirks: SimQuirks = {
     duplicateCmti: false,

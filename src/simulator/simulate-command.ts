@@ -38,7 +38,7 @@ export async function runSimulate(opts: SimulateOptions): Promise<{ sim: Simulat
   const pty = await exposeOnPty(sim, opts.link);
   let api;
   try {
-    api = await startControlApi(sim, opts.controlPort ?? 3099);
+    api = await startControlApi(sim, opts.controlPort ?? 3099, { moveTo: (path) => pty.moveTo(path) });
   } catch (err) {
     await pty.close();
     throw err;
@@ -49,7 +49,8 @@ export async function runSimulate(opts: SimulateOptions): Promise<{ sim: Simulat
   log.info(`talk to it:  minicom -D ${pty.path}   (or: screen ${pty.path})`);
   log.info(`point the gateway's modem.path at ${pty.path}`);
   log.info(`inject an SMS:  curl -X POST ${api.url}/incoming -H 'content-type: application/json' -d '{"from":"+15551234567","text":"hi"}'`);
-  log.info(`faults:  curl -X POST ${api.url}/fault -d '{"kind":"unplug|replug|reboot|silent|garbage|network","state":"none"}'`);
+  log.info(`faults:  curl -X POST ${api.url}/fault -d '{"kind":"unplug|replug|reboot|silent|hang|sim-swap|garbage|network","state":"none"}'`);
+  log.info(`re-enumerate (USB reset):  curl -X POST ${api.url}/reenumerate -d '{"path":"/tmp/ttyUSB7"}'`);
   log.info(`what was sent:  curl ${api.url}/sent    state:  curl ${api.url}/state`);
   const control = api;
   return {

@@ -78,6 +78,8 @@ export interface SimModemOptions {
   imsi?: string;
   /** The SIM's ICCID. */
   iccid?: string;
+  /** The modem's IMEI (`AT+CGSN`); default the personality's, so give each of several modems its own. */
+  imei?: string;
 }
 
 /** Volatile settings; lost on reboot/replug (docs/hardware.md#start-up-and-restarts). */

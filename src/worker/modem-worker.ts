@@ -4,7 +4,10 @@ import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
 import type { StatusReportIn } from '../queue/delivery-book.js';
 import type { DeliveryLedger } from '../queue/sms-queue.js';
+import type { PacingGate, PacingPause } from './pacing.js';
 import { ReceivePipeline } from './receive-pipeline.js';
+import { startModemServices, type ModemServices } from './modem-services.js';
+import type { BalanceCheck, CallSettings } from '../config/modem-extras.js';
 import { SendLoop } from './send-loop.js';
 import { LocalQueue, type InboxSink, type WorkSource } from './work-source.js';
 
@@ -13,7 +16,7 @@ export interface ModemWorkerOptions {
   name: string;
   session: ModemSessionApi;
   /** The gateway's queue and where modem health is published (healthz, metrics, `modem` events); absent in remote worker mode. */
-  parts?: Pick<GatewayParts, 'id' | 'queue' | 'modems'>;
+  parts?: Pick<GatewayParts, 'id' | 'queue' | 'modems'> & Partial<Pick<GatewayParts, 'controls'>>;
   /** The in-process queue to drain (built-in worker of `serve`)... */
   queueName?: string;
   /** ...or any work source and inbox (remote worker mode). */
@@ -22,6 +25,12 @@ export interface ModemWorkerOptions {
   logger: Logger;
   concatTimeoutMs?: number;
   listingIntervalMs?: number;
+  /** The periodic USSD balance check (modem-services.ts); absent: none. */
+  balance?: BalanceCheck;
+  /** Incoming calls; absent: rejected. */
+  calls?: CallSettings;
+  /** Pacing, caps and sending hours of this modem (loaded; closed by `stop`). */
+  pacing?: PacingGate;
 }
 
 /**
@@ -37,6 +46,12 @@ export class ModemWorker {
   readonly receive: ReceivePipeline;
   readonly #o: ModemWorkerOptions;
   readonly #detach: Array<() => void> = [];
+  /** USSD, calls and the balance check, from start to stop. */
+  #services: ModemServices | undefined;
+  /** The pause pacing holds the modem in, published with its health. */
+  #pause: PacingPause | undefined;
+  #lastError: string | undefined;
+  #publish: (() => void) | undefined;
 
   constructor(o: ModemWorkerOptions) {
     this.#o = o;
@@ -44,9 +59,14 @@ export class ModemWorker {
     const logger = o.logger.child({ module: 'worker', modem: o.name });
     const gatewayId = o.parts?.id;
     const workerId = gatewayId ? builtinWorkerId(gatewayId, o.name) : `builtin:${o.name}`;
-    const source = o.source ?? new LocalQueue(o.parts!.queue, o.queueName ?? 'sms', workerId);
+    // The built-in worker takes the tasks routed to its modem too; a remote source decides for itself.
+    const source = o.source ?? new LocalQueue(o.parts!.queue, o.queueName ?? 'sms', workerId, undefined, { modem: o.name });
     if (!o.source) this.#watchReports(o.parts!.queue.deliveries, logger);
-    this.send = new SendLoop({ session: o.session, source, statusReports: o.statusReports, logger });
+    const onPause = (p: PacingPause | undefined): void => {
+      this.#pause = p;
+      this.#publish?.();
+    };
+    this.send = new SendLoop({ session: o.session, source, statusReports: o.statusReports, logger, ...(o.pacing && { pacing: o.pacing, onPause }) });
     this.receive = new ReceivePipeline({
       session: o.session,
       sink: source,
@@ -82,29 +102,46 @@ export class ModemWorker {
         ...last,
         ...(session.identity && { model: `${session.identity.manufacturer} ${session.identity.model}`.trim() }),
         ...(lastError && { lastError }),
+        ...(this.#pause && { pauseReason: this.#pause.reason, pausedUntil: new Date(this.#pause.until).toISOString(), pauseDetail: this.#pause.detail }),
+        ...(session.recovery && { recovery: session.recovery.step }),
         updatedAt: new Date().toISOString(),
       });
     };
+    this.#publish = () => publish(session.state === 'ready' ? undefined : this.#lastError);
     // The detail of 'ready' is the registration (home, roaming), not an error.
-    const onState = (s: unknown, detail: string | undefined): void => publish(s === 'ready' ? undefined : detail);
+    const onState = (s: unknown, detail: string | undefined): void => {
+      this.#lastError = s === 'ready' ? undefined : detail;
+      publish(this.#lastError);
+    };
     const onHealth = (h: { signalDbm?: number; registration: string; operator?: string }): void => {
       last = { registration: h.registration, ...(h.signalDbm !== undefined && { signalDbm: h.signalDbm }), ...(h.operator && { operator: h.operator }) };
       publish();
     };
     const onReady = (): void => publish();
+    // Each healing step is counted and announced (a modem.state event per step).
+    const onRecovery = (r: { step: string; detail: string }): void => {
+      parts?.modems.countRecovery(name, r.step);
+      publish(r.detail);
+    };
     session.on('state', onState);
     session.on('health', onHealth);
     session.on('ready', onReady);
-    this.#detach.push(() => session.off('state', onState), () => session.off('health', onHealth), () => session.off('ready', onReady));
+    session.on('recovery', onRecovery);
+    this.#detach.push(() => session.off('state', onState), () => session.off('health', onHealth), () => session.off('ready', onReady), () => session.off('recovery', onRecovery));
     publish();
+    const { balance, calls, logger } = this.#o;
+    this.#services = startModemServices({ name, session, parts: parts?.controls && { queue: parts.queue, controls: parts.controls }, balance, calls, logger });
     this.receive.start();
     this.send.start();
   }
 
   /** Stops taking work; waits for the send in flight and the message being stored. */
   async stop(): Promise<void> {
+    await this.#services?.stop();
+    this.#services = undefined;
     await this.send.stop();
     await this.receive.stop();
+    await this.#o.pacing?.close().catch((err: unknown) => this.#o.logger.warn({ err, modem: this.name }, 'could not write the send counters at stop; the reserve written before the sends stands'));
     for (const d of this.#detach.splice(0)) d();
   }
 }

@@ -5,6 +5,7 @@ import type { ModemSessionApi } from '../modem/session/types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
 import type { TaskReport } from '../queue/file-queue.js';
 import { modemKey } from './modem-key.js';
+import { pauseText, type PacingGate, type PacingPause } from './pacing.js';
 import { RetryingReports } from './retrying-reports.js';
 import type { LeasedTask, WorkSource } from './work-source.js';
 
@@ -25,6 +26,10 @@ export interface SendLoopOptions {
    * failed as "outcome unknown" at the next start, never sent again.
    */
   stopRecordMs?: number;
+  /** The modem's pacing, caps and sending hours (pacing.ts); absent: as fast as the modem goes. */
+  pacing?: PacingGate;
+  /** Told each time the modem is paused by a cap or its sending hours, and when it may send again (undefined). */
+  onPause?: (pause: PacingPause | undefined) => void;
 }
 
 /** What one task's send came to. */
@@ -42,6 +47,11 @@ const STORE_DOWN: ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
  * finished task is written while the next AT+CMGS goes out. An outcome the store refuses
  * is retried until it is recorded (retrying-reports.ts), and no new task is taken
  * meanwhile: a full disk pauses sending instead of losing what was sent.
+ *
+ * With pacing, no task is taken (nor prefetched) while the gate says wait, so a capped
+ * modem, or one outside its sending hours, holds nothing that another modem could send;
+ * a task leased that the gate then refuses (more parts than the cap has left) goes back
+ * at once.
  */
 export class SendLoop {
   readonly #o: SendLoopOptions;
@@ -54,6 +64,7 @@ export class SendLoop {
   /** While the store refuses leases: not before this (monotonic ms), and the next backoff. */
   #leaseRetryAt = 0;
   #leaseDelayMs = 0;
+  #pause: PacingPause | undefined;
 
   constructor(opts: SendLoopOptions) {
     this.#o = opts;
@@ -101,6 +112,7 @@ export class SendLoop {
         // No new task while an outcome waits to be recorded (the store may be refusing writes).
         await this.#storeBack();
         if (!this.#running) break;
+        if (!(await this.#paced())) continue;
       }
       let task = next ?? (await this.#leaseOne(true));
       next = undefined;
@@ -120,12 +132,14 @@ export class SendLoop {
         this.#report({ _id: task._id, status: 'failed', error: `cannot encode: ${errorText(err)}` });
         continue;
       }
+      if (!(await this.#pacedStart(task, parts.length))) continue;
       const sending = this.#send(task, parts);
       // While this task is on the wire, lease the next one (its fsync overlaps the send).
       const prefetch = this.#running ? this.#prefetch() : Promise.resolve(undefined);
       const outcome = await sending;
       next = await prefetch;
       if ('release' in outcome) {
+        this.#o.pacing?.notStarted(parts.length);
         await this.#release(task, outcome.release);
         if (next) await this.#release(next, outcome.release);
         next = undefined;
@@ -233,7 +247,57 @@ export class SendLoop {
   async #prefetch(): Promise<LeasedTask | undefined> {
     await this.#reports.settled();
     if (!this.#running || performance.now() < this.#leaseRetryAt) return undefined;
+    // A task leased now would wait out the interval (or the cap) here, where another modem could send it.
+    if (this.#o.pacing && !this.#o.pacing.check(1).go) return undefined;
     return this.#leaseOne(false);
+  }
+
+  /**
+   * Waits while the pacing gate says so (a stop ends the wait); false when it waited, so
+   * that the loop looks at the modem again before it takes a task.
+   */
+  async #paced(): Promise<boolean> {
+    const gate = this.#o.pacing;
+    if (!gate) return true;
+    const v = gate.check(1);
+    this.#setPause(v.go ? undefined : v.pause);
+    if (v.go) return true;
+    // Re-checked at least every minute: the wall clock may step (NTP) while it waits.
+    await sleep(Math.min(v.waitMs, 60_000), this.#stopSignal.signal);
+    return false;
+  }
+
+  /**
+   * The gate's word on this task (its part count may pass a cap the single-part check
+   * did not), then the send counted durably: false when the task went back instead.
+   */
+  async #pacedStart(task: LeasedTask, parts: number): Promise<boolean> {
+    const gate = this.#o.pacing;
+    if (!gate) return true;
+    const v = gate.check(parts);
+    if (!v.go) {
+      this.#setPause(v.pause);
+      await this.#release(task, v.pause ? `modem ${this.#o.session.name} ${pauseText(v.pause)}` : 'pacing: the next send must wait');
+      return false;
+    }
+    try {
+      await gate.starting(parts);
+      return true;
+    } catch (err) {
+      this.#o.logger.warn({ err }, 'could not record the send counters; the task goes back and sending waits');
+      this.#storeRefused();
+      await this.#release(task, 'the send counters could not be written');
+      return false;
+    }
+  }
+
+  #setPause(p: PacingPause | undefined): void {
+    const same = p?.reason === this.#pause?.reason && p?.until === this.#pause?.until;
+    this.#pause = p;
+    if (same) return;
+    if (p) this.#o.logger.info({ until: new Date(p.until).toISOString(), reason: p.reason }, pauseText(p));
+    else this.#o.logger.info('sending again after a pause');
+    this.#o.onPause?.(p);
   }
 
   /** The store refused a write: leases wait, with a backoff of their own. */

@@ -1,5 +1,6 @@
 import type { IncomingSms, TaskReport } from '../queue/queue-types.js';
 import type { SmsQueue } from '../queue/sms-queue.js';
+import type { LeaseAccept } from '../queue/lease-filter.js';
 import type { PartSentIn, StatusReportIn } from '../queue/delivery-book.js';
 import type { SmsData } from '../queue/task.js';
 
@@ -65,6 +66,8 @@ export class LocalQueue implements WorkSource, InboxSink {
     readonly workerId: string,
     /** Longest lease the worker takes (a 10-part message can take minutes on a slow modem). */
     readonly leaseMs = 15 * 60_000,
+    /** Which tasks this worker may take: its modem's name, for tasks routed to it (lease-filter.ts). */
+    readonly accept?: LeaseAccept,
   ) {
     const book = queue.deliveries;
     this.deliveries = {
@@ -78,7 +81,7 @@ export class LocalQueue implements WorkSource, InboxSink {
 
   async lease(): Promise<LeasedTask | undefined> {
     const ms = Math.max(this.queue.settings(this.queueName).leaseMs, this.leaseMs);
-    const [t] = await this.queue.lease(this.queueName, this.workerId, 1, ms);
+    const [t] = await this.queue.lease(this.queueName, this.workerId, 1, ms, this.accept);
     return t;
   }
 
@@ -95,11 +98,11 @@ export class LocalQueue implements WorkSource, InboxSink {
   }
 
   nextPriority(): number | undefined {
-    return this.queue.nextPriority(this.queueName);
+    return this.queue.nextPriority(this.queueName, this.accept);
   }
 
   waitForWork(ms: number, signal: AbortSignal): Promise<void> {
-    return this.queue.waitForWork(this.queueName, ms, signal);
+    return this.queue.waitForWork(this.queueName, ms, signal, this.accept);
   }
 
   async receive(sms: IncomingSms): Promise<{ duplicate: boolean }> {

@@ -27,4 +27,12 @@ describe('deploy/99-katar-modem.rules (no udevadm verify before systemd 253: a s
     expect(RULES).toContain('GROUP="dialout", MODE="0660"');
     expect(rules.filter((l) => l.includes('SYMLINK+="katar-modem"')).length).toBeGreaterThanOrEqual(2);
   });
+
+  it("hands group katar-sms write access to `authorized` of a known modem's USB device, and nothing else", () => {
+    const granting = rules.filter((l) => l.includes('RUN+='));
+    expect(granting).toEqual(['SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", RUN+="/bin/chgrp katar-sms /sys%p/authorized", RUN+="/bin/chmod g+w /sys%p/authorized"']);
+    // Only past the check that this is one of the known modems.
+    expect(rules.indexOf(granting[0]!)).toBeGreaterThan(rules.indexOf('ENV{.KATAR_MODEM}!="?*", GOTO="katar_modem_end"'));
+    expect(RULES).not.toMatch(/unbind|\/bind\b|o\+w|a\+w|0666/);
+  });
 });

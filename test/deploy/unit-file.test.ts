@@ -42,6 +42,15 @@ describe('deploy/katar-sms.service', () => {
     expect(values('CapabilityBoundingSet')).toEqual(['']);
   });
 
+  it('lets the healing ladder write the USB device tree of sysfs, and no other system path', () => {
+    // /sys stays read-only (ProtectKernelTunables); only /sys/devices, where file modes
+    // leave the udev rule's `authorized` attributes as the one thing the user may write.
+    expect(values('ProtectKernelTunables')).toEqual(['yes']);
+    expect(values('ReadWritePaths')).toEqual(['-/sys/devices']);
+    expect(values('ProtectSystem')).toEqual(['strict']);
+    expect(values('AmbientCapabilities')).toEqual(['']);
+  });
+
   describe.skipIf(!HAS_ANALYZE)(`systemd-analyze${HAS_ANALYZE ? '' : ' (skipped: not installed)'}`, () => {
     let tmp: Awaited<ReturnType<typeof makeTmpDir>> | undefined;
     afterEach(() => tmp?.cleanup());

@@ -20,6 +20,8 @@ const storeSchema = {
   },
 } as const;
 
+const pausedSchema = { type: 'array', items: { type: 'string' }, description: 'modems that pacing holds: "<name> paused by limit until <ISO>" or "<name> outside send window until <ISO>"' } as const;
+
 /**
  * Why no modem of this gateway can send; empty when one is `ready`, or when none is on
  * the board. A built-in worker reports its modem from its start, so an empty board is a
@@ -28,6 +30,15 @@ const storeSchema = {
 export function modemNotReadyReasons(modems: readonly ModemHealth[]): string[] {
   if (modems.length === 0 || modems.some((m) => m.state === 'ready')) return [];
   return [`no modem can send: ${modems.map((m) => `${m.name} ${m.state}`).join(', ')}`];
+}
+
+/**
+ * What pacing holds, one line per paused modem ("modem0 paused by limit until <ISO> (...)"):
+ * readiness detail, not a reason to be unready, since the sends are taken and go out
+ * when the modem may send again or through another modem.
+ */
+export function modemPauseDetail(modems: readonly ModemHealth[]): string[] {
+  return modems.filter((m) => m.pauseReason && m.pausedUntil).map((m) => `${m.name} ${m.pauseReason === 'limit' ? 'paused by limit' : 'outside send window'} until ${m.pausedUntil}${m.pauseDetail ? ` (${m.pauseDetail})` : ''}`);
 }
 
 /** What the health plugin needs. */
@@ -56,7 +67,20 @@ export async function healthRoutes(app: FastifyInstance, { queue, modems, guards
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { name: { type: 'string' }, state: { type: 'string' }, signalDbm: { type: 'number' }, registration: { type: 'string' }, operator: { type: 'string' }, model: { type: 'string' }, lastError: { type: 'string' }, updatedAt: { type: 'string' } },
+                  properties: {
+                    name: { type: 'string' },
+                    state: { type: 'string' },
+                    signalDbm: { type: 'number' },
+                    registration: { type: 'string' },
+                    operator: { type: 'string' },
+                    model: { type: 'string' },
+                    lastError: { type: 'string' },
+                    pauseReason: { type: 'string', enum: ['limit', 'window'], description: 'pacing holds the modem: a cap is reached, or outside its sending hours' },
+                    pausedUntil: { type: 'string', description: 'ISO 8601: when it may send again' },
+                    pauseDetail: { type: 'string', description: 'which cap or window' },
+                    recovery: { type: 'string', description: 'the healing step in progress while the modem does not answer: reopen, reboot, usb-rebind, failed' },
+                    updatedAt: { type: 'string' },
+                  },
                 },
               },
               store: storeSchema,
@@ -82,16 +106,18 @@ export async function healthRoutes(app: FastifyInstance, { queue, modems, guards
         operationId: 'getReadiness',
         summary: 'Readiness: 200 when new sends are taken and, if modems are configured, one of them is ready; 503 with the reasons while the store cannot write or keeps its free-space reserve, or no modem can send',
         response: {
-          200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] }, store: storeSchema } },
-          503: { type: 'object', properties: { status: { type: 'string', enum: ['not ready'] }, reasons: { type: 'array', items: { type: 'string' } }, store: storeSchema } },
+          200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] }, store: storeSchema, modems: pausedSchema } },
+          503: { type: 'object', properties: { status: { type: 'string', enum: ['not ready'] }, reasons: { type: 'array', items: { type: 'string' } }, store: storeSchema, modems: pausedSchema } },
         },
       },
     },
     async (_req, reply) => {
       const s = queue.health();
       const reasons = [...notReadyReasons(s), ...modemNotReadyReasons(modems.all())];
-      if (reasons.length) return reply.status(503).header('retry-after', '10').send({ status: 'not ready', reasons, store: s });
-      return { status: 'ready', store: s };
+      const paused = modemPauseDetail(modems.all());
+      const detail = paused.length ? { modems: paused } : {};
+      if (reasons.length) return reply.status(503).header('retry-after', '10').send({ status: 'not ready', reasons, store: s, ...detail });
+      return { status: 'ready', store: s, ...detail };
     },
   );
 

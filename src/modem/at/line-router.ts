@@ -33,15 +33,39 @@ interface HeldHeader {
   pduMode: boolean;
 }
 
+/** Lines a quoted URC argument may span at most; beyond it the URC is delivered as it stands. */
+const MAX_QUOTED_LINES = 32;
+
+const FINAL_LIKE = /^(OK|ERROR|\+CM[ES] ERROR:.*)$/;
+
+const quotesOpen = (text: string): boolean => (text.match(/"/g)?.length ?? 0) % 2 === 1;
+
 /** Routes tokens to `urc` / `line` / `prompt` / `noise`. */
 export class LineRouter {
   private held: HeldHeader | undefined;
+  /** A URC whose quoted argument is still open (+CUSD with a multi-line menu). */
+  private open: (HeldHeader & { lines: number }) | undefined;
 
   constructor(private readonly registry: UrcRegistry = new UrcRegistry()) {}
 
   /** Routes one token; a two-line URC header yields nothing until its body line arrives. */
   route(token: AtToken, ctx: RouteContext): Routed[] {
     const out: Routed[] = [];
+    if (this.open) {
+      if (token.kind !== 'line') return [token];
+      const open = this.open;
+      // A final result means the quote was never closed (a stray `"`): deliver what came, route the result.
+      if (FINAL_LIKE.test(token.text)) {
+        this.open = undefined;
+        out.push({ kind: 'urc', urc: makeUrc(open.spec, open.name, open.line, open.args) });
+      } else {
+        open.line += `\n${token.text}`;
+        open.args += `\n${token.text}`;
+        if (quotesOpen(open.args) && ++open.lines < MAX_QUOTED_LINES) return out;
+        this.open = undefined;
+        return [{ kind: 'urc', urc: makeUrc(open.spec, open.name, open.line, open.args) }];
+      }
+    }
     if (this.held) {
       if (token.kind === 'noise') return [{ kind: 'noise', text: token.text }];
       const held = this.held;
@@ -62,6 +86,10 @@ export class LineRouter {
       out.push({ kind: 'line', text: token.text });
       return out;
     }
+    if (hit.spec.quotedMultiLine && quotesOpen(hit.args)) {
+      this.open = { ...hit, line: token.text, pduMode: false, lines: 1 };
+      return out;
+    }
     if (hit.spec.twoLine?.(hit.args)) {
       this.held = { ...hit, line: token.text, pduMode: isPduModeHeader(hit.args) };
       return out;
@@ -73,6 +101,7 @@ export class LineRouter {
   /** Drops a half-received two-line URC (port reopened). */
   reset(): void {
     this.held = undefined;
+    this.open = undefined;
   }
 
   private claimed(name: string, spec: UrcSpec, ctx: RouteContext): boolean {

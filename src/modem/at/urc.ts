@@ -32,6 +32,11 @@ export interface UrcSpec {
   match: 'prefix' | 'exact' | 'starts';
   /** Decides from the header's args whether the next line is the URC's body. */
   twoLine?: (args: string) => boolean;
+  /**
+   * A quoted argument may hold line breaks, which the modem prints as they are (a USSD
+   * menu: `+CUSD: 1,"1 Balance` / `2 Data",15`): lines are joined until the quotes close.
+   */
+  quotedMultiLine?: boolean;
   boot?: boolean;
   powerDown?: boolean;
   /** Call-progress text that is a final result while dialling (`NO CARRIER`). */
@@ -69,7 +74,7 @@ export const DEFAULT_URCS: readonly UrcSpec[] = [
   prefix('+CGREG'),
   prefix('+CEREG'),
   prefix('+C5GREG'),
-  prefix('+CUSD'),
+  prefix('+CUSD', { quotedMultiLine: true }),
   prefix('+CTZV'),
   prefix('+CTZE'),
   prefix('+NITZ'),

@@ -147,7 +147,8 @@ async function identify(phase: PhaseTools): Promise<ModemIdentity> {
 }
 
 /**
- * Which SIM is in the modem: the IMSI (`AT+CIMI`, 27.007 §7.1), else the ICCID. Status
+ * Which SIM is in the modem: the IMSI (`AT+CIMI`, 27.007 §7.1) and the ICCID, the number
+ * printed on the card (a swapped SIM is announced by it, src/gateway/modem-identities.ts). Status
  * reports are matched per modem by name and this, so a modem renumbered from ttyUSB2 to
  * ttyUSB3 keeps its sends and a swapped SIM does not inherit them. The ICCID command is
  * vendor-specific: `AT+CCID` (SIMCom SIM800, u-blox), `AT+QCCID` (Quectel), `AT^ICCID?`
@@ -155,7 +156,6 @@ async function identify(phase: PhaseTools): Promise<ModemIdentity> {
  */
 async function identifySubscriber(phase: PhaseTools, identity: ModemIdentity): Promise<void> {
   identity.imsi = parseImsi((await phase.tryCmd('AT+CIMI'))?.lines ?? []);
-  if (identity.imsi !== '') return;
   for (const command of ['AT+CCID', 'AT+QCCID', 'AT^ICCID?', 'AT+CICCID', 'AT+ICCID']) {
     const iccid = parseIccid((await phase.tryCmd(command))?.lines ?? []);
     if (iccid !== '') {
@@ -163,7 +163,7 @@ async function identifySubscriber(phase: PhaseTools, identity: ModemIdentity): P
       return;
     }
   }
-  phase.log.warn({}, 'the modem tells neither IMSI nor ICCID: status reports are matched by modem name only');
+  if (identity.imsi === '') phase.log.warn({}, 'the modem tells neither IMSI nor ICCID: status reports are matched by modem name only');
 }
 
 /** `AT+CMGF=0`, retried: SIM800L refuses it until `SMS Ready` (Seeed GPRS_SIM900 #39). */

@@ -17,9 +17,11 @@ export interface Link {
   lost: boolean;
   /** Inits run on this link so far (the first one flushes with ESC). */
   inits: number;
+  /** Ended because the modem stopped answering (not a closed port): the healing ladder's cue. */
+  silent?: boolean;
 }
 
-/** Consecutive plain-command timeouts that make a modem "silent". */
+/** Consecutive plain-command timeouts that make a modem "silent" (the default of `healing.silentAfter`). */
 export const SILENT_AFTER = 3;
 
 /** Runs commands on a link for one session. */
@@ -31,6 +33,8 @@ export class LinkCommands {
     private readonly log: SessionLogger,
     /** Called once the modem is declared silent; must end the link. */
     private readonly onSilent: (link: Link, reason: string) => void,
+    /** Timeouts in a row that declare the modem silent. */
+    private readonly silentAfter = SILENT_AFTER,
   ) {}
 
   /** The modem answered something (e.g. a submit's result): not silent. */
@@ -51,8 +55,9 @@ export class LinkCommands {
       if (signal?.aborted) throw new Cancelled();
       return res;
     } catch (err) {
-      if (isKatarError(err, 'MODEM_TIMEOUT') && ++this.timeouts >= SILENT_AFTER) {
-        this.onSilent(link, `modem silent (${SILENT_AFTER} timeouts)`);
+      if (isKatarError(err, 'MODEM_TIMEOUT') && ++this.timeouts >= this.silentAfter) {
+        link.silent = true;
+        this.onSilent(link, `modem silent (${this.silentAfter} timeouts)`);
         throw new KatarError('MODEM_CLOSED', `modem ${this.name} went silent`, { command }, { cause: err });
       }
       if (isKatarError(err) && err.code !== 'MODEM_TIMEOUT' && err.code !== 'MODEM_CLOSED') this.timeouts = 0;

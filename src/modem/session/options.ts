@@ -4,6 +4,7 @@
  */
 import type { ModemDriver } from '../driver.js';
 import type { ModemPortFactory } from '../port.js';
+import type { HealingOptions } from './healing-ladder.js';
 import type { SessionLogger } from './traits.js';
 
 /** Settings of a session; defaults beside each field. */
@@ -25,5 +26,11 @@ export interface ModemSessionOptions {
   simRecheckMs?: number;
   /** Registration poll period while not registered. Default 15 000 ms. */
   registrationPollMs?: number;
+  /**
+   * The healing ladder for a modem that stops answering (healing-ladder.ts): reopen,
+   * `AT+CFUN=1,1`, USB re-bind, failed with backoff. Absent: a silent modem is only
+   * reopened, with the reconnect backoff (what `katar-sms probe` wants: it never reboots).
+   */
+  healing?: HealingOptions;
   logger?: SessionLogger;
 }

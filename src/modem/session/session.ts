@@ -8,7 +8,8 @@
  *    identify and pick the driver, SIM and PIN (sim.ts), PDU mode, storage, new-message
  *    indications, SMSC, the driver's commands, registration. States: `connecting` →
  *    `initialising` → `ready` or `not-registered` (state.ts).
- * 3. serve: submit (here), read / list / delete stored messages (storage.ts), URCs turned
+ * 3. serve: submit and control commands for USSD and calls (here; ../ussd.ts, ../calls.ts),
+ *    read / list / delete stored messages (storage.ts), URCs turned
  *    into events (urc-dispatch.ts, meanings in urcs.ts), health sampled every minute
  *    (loops.ts, health.ts), the storage listed once after init where the driver asks.
  * 4. stopped at the SIM: a `sim-*` or `no-sim` state, and a read-only `AT+CPIN?` every
@@ -16,7 +17,8 @@
  * 5. re-initialise (back to 2, same link): a restart notice (RDY, `+CFUN: 1`, a driver's
  *    reboot URC), settings found lost, a SIM change, or a failed init after its own backoff.
  * 6. lost (supervisor.ts): the port closed, or three timeouts in a row (link.ts):
- *    `disconnected`, then back to 1.
+ *    `disconnected`, then back to 1; a silent modem climbs the healing ladder
+ *    (healing-ladder.ts: reopen, AT+CFUN=1,1, USB re-bind, `failed` with backoff).
  * 7. `close()`: stops every loop, closes the port, state `closed` for good.
  *
  * Every init runs under a phase signal of its own; a re-init or a loss aborts it and
@@ -26,7 +28,9 @@
 import { EventEmitter } from 'node:events';
 import { KatarError } from '../../errors.js';
 import type { AtResponse, SendOptions } from '../at/engine.js';
+import type { DriverQuirks } from '../driver.js';
 import type { ModemSessionOptions } from './options.js';
+import type { RecoveryStatus } from './healing-ladder.js';
 import { InitRunner } from './runner.js';
 import { SessionState, isSimState } from './state.js';
 import { ModemStorage } from './storage.js';
@@ -56,7 +60,7 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
     this.name = opts.name;
     const log = opts.logger ?? quietLogger;
     this.status = new SessionState(opts.name, log, this);
-    this.link = new LinkSupervisor(opts, log, this.status);
+    this.link = new LinkSupervisor(opts, log, this.status, this);
     this.storage = new ModemStorage({ cmd: (command, o) => this.command(command, o, 'initialised') }, log, this.link);
     const { status, link, storage } = this;
     this.runner = new InitRunner({ opts, log, commands: link.commands, status, storage, link, events: this });
@@ -69,6 +73,16 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
 
   get identity(): ModemIdentity | undefined {
     return this.status.identity;
+  }
+
+  /** The healing step in progress while the modem does not answer (healing-ladder.ts). */
+  get recovery(): RecoveryStatus | undefined {
+    return this.link.recovery;
+  }
+
+  /** Healing steps taken since start, by step; undefined without `opts.healing`. */
+  get recoveries(): Readonly<Record<string, number>> | undefined {
+    return this.link.recoveries;
   }
 
   /** Name of the driver in use (after identification). */
@@ -141,6 +155,14 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
    */
   query(command: string, opts?: SendOptions): Promise<AtResponse> {
     return this.command(command, opts, 'identified');
+  }
+
+  get quirks(): DriverQuirks {
+    return this.status.driver?.quirks ?? {};
+  }
+
+  control(command: string, opts?: SendOptions): Promise<AtResponse> {
+    return this.command(command, opts, 'initialised');
   }
 
   read(storage: string, index: number): Promise<StoredPdu | undefined> {

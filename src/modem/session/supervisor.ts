@@ -1,19 +1,24 @@
 /**
  * The connection loop of a session: open the port, run an init whenever one is wanted, and
- * when the link is lost (port closed, modem silent) wait with exponential backoff and open
- * again, forever, until `close()`. Each init runs under a phase signal of its own, aborted
- * when the link is lost or another init is wanted, so nothing it started outlives it.
+ * when the link is lost wait with exponential backoff and open again, forever, until
+ * `close()`. A modem that went silent (rather than a port that closed) goes up the
+ * healing ladder instead when the session has one (healing-ladder.ts). Each init runs
+ * under a phase signal of its own, aborted when the link is lost or another init is
+ * wanted, so nothing it started outlives it.
  */
+import type { EventEmitter } from 'node:events';
 import { AtEngine } from '../at/engine.js';
 import type { Urc } from '../at/urc.js';
 import { Backoff, sleep } from '../backoff.js';
 import { errorText } from '../error-text.js';
 import type { ModemPort } from '../port.js';
+import { Healer, type RecoveryStatus } from './healing-ladder.js';
 import { LinkCommands } from './link.js';
 import type { Link } from './link.js';
 import type { ModemSessionOptions } from './options.js';
-import type { SessionState } from './state.js';
+import { isSimState, type SessionState } from './state.js';
 import type { InitRequests, SessionLogger } from './traits.js';
+import type { ModemSessionEvents } from './types.js';
 
 const noop = (): void => {};
 
@@ -38,20 +43,43 @@ export class LinkSupervisor implements InitRequests {
   private wake: (() => void) | undefined;
   private work: LinkWork | undefined;
   private loop: Promise<void> | undefined;
+  /** The healing ladder; absent without `opts.healing`. */
+  private readonly healer: Healer | undefined;
 
   constructor(
     /** `openPort()` opens the port; the drivers' URC specs go to every engine. */
-    private readonly opts: Pick<ModemSessionOptions, 'name' | 'openPort' | 'drivers' | 'reconnect'>,
+    private readonly opts: Pick<ModemSessionOptions, 'name' | 'openPort' | 'drivers' | 'reconnect' | 'healing'>,
     private readonly log: SessionLogger,
     private readonly status: SessionState,
+    /** Where healing steps are announced (`recovery`). */
+    events?: Pick<EventEmitter<ModemSessionEvents>, 'emit'>,
   ) {
-    this.commands = new LinkCommands(opts.name, log, (link, reason) => this.lose(link, reason));
+    this.commands = new LinkCommands(opts.name, log, (link, reason) => this.lose(link, reason), opts.healing?.silentAfter);
     this.backoff = new Backoff(opts.reconnect?.initialDelayMs ?? 1_000, opts.reconnect?.maxDelayMs ?? 60_000);
+    if (opts.healing) {
+      this.healer = new Healer(opts.healing, {
+        openPort: opts.openPort,
+        log,
+        signal: this.closing.signal,
+        markFailed: (detail) => status.set('failed', detail),
+        announce: (s) => events?.emit('recovery', s),
+      });
+    }
   }
 
   /** The open link, if any. */
   get link(): Link | undefined {
     return this.current;
+  }
+
+  /** The healing step in progress, until the modem answers again. */
+  get recovery(): RecoveryStatus | undefined {
+    return this.healer?.current;
+  }
+
+  /** Healing steps taken since start, by step; undefined without healing. */
+  get recoveries(): Readonly<Record<string, number>> | undefined {
+    return this.healer?.ladder.counts;
   }
 
   /** Starts the loop running `work` on each link; resolves once the first connect attempt is over. */
@@ -88,6 +116,7 @@ export class LinkSupervisor implements InitRequests {
     if (link.lost) return;
     link.lost = true;
     this.phase.abort();
+    this.healer?.linkEnded(this.status.initialised || isSimState(this.status.current));
     this.status.linkLost();
     if (this.current === link) this.current = undefined;
     void link.engine.close().catch(noop);
@@ -110,6 +139,7 @@ export class LinkSupervisor implements InitRequests {
   /** The modem answered on the current link: reconnects start from the shortest delay again. */
   modemAnswered(): void {
     this.backoff.reset();
+    this.healer?.answered();
     this.status.modemAnswered();
   }
 
@@ -119,6 +149,10 @@ export class LinkSupervisor implements InitRequests {
       if (link) await this.serve(link, work, firstDone);
       firstDone();
       if (this.closing.signal.aborted) return;
+      if (link?.silent && this.healer) {
+        await this.healer.heal(this.opts.reconnect?.initialDelayMs ?? 1_000);
+        continue;
+      }
       const delay = this.backoff.next();
       this.log.info({ delayMs: delay }, 'reconnecting after backoff');
       await sleep(delay, this.closing.signal).catch(noop);

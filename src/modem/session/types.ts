@@ -1,4 +1,9 @@
+import type { AtResponse, SendOptions } from '../at/engine.js';
 import type { Urc } from '../at/urc.js';
+import type { RecoveryStatus } from './healing-ladder.js';
+import type { DriverQuirks } from '../driver.js';
+import type { CallSignal } from '../calls.js';
+import type { CusdLine } from '../ussd-codec.js';
 
 /**
  * The contract between a modem session (src/modem/session/session.ts: open, identify, init,
@@ -18,6 +23,7 @@ export type ModemState =
   | 'sim-failure'
   | 'not-registered' // initialised, but no network: sending waits
   | 'disconnected' // port gone (unplug) or modem silent; reconnecting with backoff
+  | 'failed' // the healing ladder found no way to make it answer; tried again after a backoff
   | 'closed';
 
 /** What the modem told about itself. */
@@ -65,8 +71,14 @@ export interface ModemSessionEvents {
   deliver: [pdu: string];
   /** A status report delivered directly (+CDS: PDU). */
   statusReport: [pdu: string];
+  /** A `+CUSD:` reply or network-initiated USSD (ussd.ts). */
+  ussd: [line: CusdLine];
+  /** An incoming call rings, names its caller, or ended (calls.ts). */
+  call: [signal: CallSignal];
   /** Every URC, for logging and tests. */
   urc: [urc: Urc];
+  /** A step of the healing ladder was taken (healing-ladder.ts). */
+  recovery: [status: RecoveryStatus];
 }
 
 /** What the built-in worker uses of a session. */
@@ -74,6 +86,8 @@ export interface ModemSessionApi {
   readonly name: string;
   readonly state: ModemState;
   readonly identity: ModemIdentity | undefined;
+  /** The healing step in progress while the modem does not answer; undefined otherwise (and for sessions without healing). */
+  readonly recovery?: RecoveryStatus | undefined;
   /** Resolves when the session is `ready` (immediately if it is). */
   whenReady(): Promise<void>;
   /**
@@ -89,6 +103,14 @@ export interface ModemSessionApi {
   list(): Promise<StoredPdu[]>;
   /** Deletes one stored message. */
   remove(storage: string, index: number): Promise<void>;
+  /** The quirks of the driver picked at the last init (empty before). */
+  readonly quirks: DriverQuirks;
+  /**
+   * Runs a command that touches nothing the session owns (AT+CUSD, AT+CHUP, AT+CLIP) once
+   * the modem is initialised, queued on the one command channel behind the SMS work
+   * (never inside a submit); MODEM_BUSY otherwise.
+   */
+  control(command: string, opts?: SendOptions): Promise<AtResponse>;
   on<K extends keyof ModemSessionEvents>(event: K, listener: (...args: ModemSessionEvents[K]) => void): this;
   off<K extends keyof ModemSessionEvents>(event: K, listener: (...args: ModemSessionEvents[K]) => void): this;
 }

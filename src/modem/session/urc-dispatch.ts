@@ -1,6 +1,6 @@
 /**
- * What each URC does to a session: announce a stored or directly routed message, update
- * the registration, or re-initialise after a reset. What a URC means is urcs.ts.
+ * What each URC does to a session: announce a stored or directly routed message, a USSD
+ * reply or a call, update the registration, or re-initialise after a reset. What a URC means is urcs.ts.
  */
 import type { EventEmitter } from 'node:events';
 import type { Urc } from '../at/urc.js';
@@ -43,6 +43,12 @@ export class UrcDispatcher {
         break;
       case 'registration':
         status.registrationChanged(effect.domain, effect.stat);
+        break;
+      case 'ussd':
+        events.emit('ussd', effect.line);
+        break;
+      case 'call':
+        events.emit('call', effect.signal);
         break;
       case 'sim-or-radio':
         // Unsolicited while initialised: the modem reset (docs/hardware.md#start-up-and-restarts). While the SIM

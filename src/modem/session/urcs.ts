@@ -4,8 +4,10 @@
  * indications, status reports, registration and signal, start-up and restarts).
  */
 import type { Urc } from '../at/urc.js';
+import { parseClip, type CallSignal } from '../calls.js';
 import type { DriverQuirks } from '../driver.js';
 import { parseUnsolicitedRegistration } from '../network-status.js';
+import { parseCusd, type CusdLine } from '../ussd-codec.js';
 
 /** The effect of one URC. */
 export type UrcEffect =
@@ -15,6 +17,10 @@ export type UrcEffect =
   | { type: 'registration'; domain: 'cs' | 'eps'; stat: number | undefined }
   /** `+CPIN: ...` or `+CFUN: 1` out of the blue: after a reset, or the SIM became ready. */
   | { type: 'sim-or-radio'; line: string }
+  /** A USSD reply (+CUSD), decoded by ussd.ts. */
+  | { type: 'ussd'; line: CusdLine }
+  /** An incoming call rings (RING, +CRING), names its caller (+CLIP) or ended (NO CARRIER). */
+  | { type: 'call'; signal: CallSignal }
   | { type: 'ignored'; reason: string };
 
 /** `"SM",3` / `"ME", 0` / `,-1` → storage and index. */
@@ -25,7 +31,7 @@ function storageIndex(args: string): { storage: string; index: number } | undefi
 }
 
 /**
- * Interprets one URC; undefined for URCs that mean nothing to the session (^RSSI, RING...).
+ * Interprets one URC; undefined for URCs that mean nothing to the session (^RSSI, +CTZV...).
  * `receiveStorage` fills in a `+CMTI` that names no memory.
  */
 export function interpretUrc(urc: Urc, quirks: DriverQuirks, receiveStorage: string | undefined): UrcEffect | undefined {
@@ -56,6 +62,19 @@ export function interpretUrc(urc: Urc, quirks: DriverQuirks, receiveStorage: str
       return { type: 'sim-or-radio', line: urc.line };
     case '+CFUN':
       return urc.args.trim() === '1' ? { type: 'sim-or-radio', line: urc.line } : undefined;
+    case '+CUSD': {
+      const line = parseCusd(urc.args);
+      return line ? { type: 'ussd', line } : { type: 'ignored', reason: 'unreadable +CUSD' };
+    }
+    case 'RING':
+    case '+CRING':
+      return { type: 'call', signal: { kind: 'ring' } };
+    case '+CLIP': {
+      const caller = parseClip(urc.args);
+      return caller ? { type: 'call', signal: { kind: 'caller', ...caller } } : { type: 'ignored', reason: 'unreadable +CLIP' };
+    }
+    case 'NO CARRIER':
+      return { type: 'call', signal: { kind: 'ended' } };
     default:
       return undefined;
   }

@@ -94,6 +94,7 @@ export class HistoryIndex {
     this.#keys.clear();
     for (const [k, v] of other.#keys) this.#keys.set(k, v);
     other.clear();
+    this.#fit();
   }
 
   /** Removes every entry. */
@@ -117,12 +118,24 @@ export class HistoryIndex {
     return m;
   }
 
+  /**
+   * A loaded index (entries added one by one, the columns doubling) gives back the rest
+   * of its last doubling, keeping room for the next 1,024 finished tasks: with 100,000
+   * entries that is up to 1 MB less for as long as the history does not grow much.
+   */
+  #fit(): void {
+    const cap = this.#ids.length + 1024;
+    if (cap < this.#offset.length) this.#resize(cap);
+  }
+
   #grow(n: number): void {
-    if (n <= this.#offset.length) return;
-    const cap = Math.max(n, this.#offset.length * 2);
+    if (n > this.#offset.length) this.#resize(Math.max(n, this.#offset.length * 2));
+  }
+
+  #resize(cap: number): void {
     const grow = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, C: new (n: number) => T): T => {
       const b = new C(cap);
-      b.set(a);
+      b.set(a.subarray(0, Math.min(cap, a.length)));
       return b;
     };
     this.#offset = grow(this.#offset, Float64Array);

@@ -50,7 +50,7 @@ export const identification: SimBehaviour = {
     const id = ctx.personality.identity;
     switch (c.name) {
       case 'I':
-        return ok(...id.ati);
+        return ok(...id.ati.map((l) => l.replace(id.imei, ctx.modem.options.imei)));
       case '+CGMI':
       case '+GMI':
         return ok(id.manufacturer);
@@ -61,7 +61,7 @@ export const identification: SimBehaviour = {
       case '+GMR':
         return ok(id.revision);
       default:
-        return ok(id.imei);
+        return ok(ctx.modem.options.imei);
     }
   },
 };

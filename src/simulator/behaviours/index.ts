@@ -5,6 +5,8 @@ import { cmgd, cmgl, cmgr } from './read-delete.js';
 import { cpin, simGate } from './sim.js';
 import { cmgf, cnma, cnmi, cpms, csca, cscs, csmp } from './sms-config.js';
 import { subscriber } from './subscriber.js';
+import { clip, hangUp } from './calls.js';
+import { ussd } from './ussd.js';
 import type { SimBehaviour } from '../types.js';
 
 /**
@@ -38,6 +40,9 @@ export function defaultBehaviours(): SimBehaviour[] {
     cmgr,
     cmgl,
     cmgd,
+    ussd,
+    clip,
+    hangUp,
     harmless,
   ];
 }
@@ -49,3 +54,5 @@ export { cmgd, cmgl, cmgr, tpduLength } from './read-delete.js';
 export { cpin, simErrorCode, simGate } from './sim.js';
 export { cmgf, cnma, cnmi, cpms, csca, cscs, csmp } from './sms-config.js';
 export { subscriber } from './subscriber.js';
+export { callState, clip, hangUp, ringModem, type RingOptions, type SimCall } from './calls.js';
+export { DEFAULT_USSD_SCRIPT, setUssdAnswers, ussd, ussdBehaviour, ussdState, type UssdNode, type UssdScript } from './ussd.js';

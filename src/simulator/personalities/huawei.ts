@@ -1,3 +1,4 @@
+import { ussdBehaviour } from '../behaviours/ussd.js';
 import { ok } from '../outcome.js';
 import { generic } from './generic.js';
 import type { Personality } from './personality.js';
@@ -31,6 +32,8 @@ export const huawei: Personality = {
   trailingBlankLine: true,
   memFullUrc: (mem) => `^SMMEMFULL: "${mem}"`,
   behaviours: [
+    // gammu F_ENCODED_USSD: USSD strings as packed GSM 7-bit hex, both ways.
+    ussdBehaviour({ packedHex: true }),
     {
       name: 'huawei-curc',
       match: (c) => c.name === '^CURC',

@@ -13,9 +13,11 @@ import { durabilityContract } from './contract-durability.js';
 import { eventContract } from './contract-events.js';
 import { leaseContract } from './contract-leases.js';
 import { listingContract } from './contract-listings.js';
+import { listingFilterContract } from './contract-listing-filters.js';
 import { orderContract } from './contract-order.js';
 import { outcomeContract } from './contract-outcomes.js';
 import { producerContract } from './contract-producer.js';
+import { routingContract } from './contract-routing.js';
 
 export type { ContractFactory, ContractQueueOptions, ContractSubject } from './contract-kit.js';
 
@@ -46,8 +48,10 @@ export function describeQueueContract(name: string, factory: ContractFactory): v
     outcomeContract(open);
     producerContract(open);
     listingContract(open);
+    listingFilterContract(open);
     deliveryContract(open);
     eventContract(open);
     durabilityContract(open);
+    routingContract(open);
   });
 }
