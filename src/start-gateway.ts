@@ -1,7 +1,7 @@
+import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { assertSafeListen, type Config } from './config.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
-import { MqttBridge } from './mqtt/mqtt-bridge.js';
 import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
 import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
@@ -101,7 +101,10 @@ export async function startGateway(config: Config, logger: Logger, components: C
     await webhooks.start();
     closers.push(() => webhooks.stop());
     // Not awaiting the broker: the bridge connects (and reconnects) on its own.
-    const mqtt = config.mqtt ? await MqttBridge.start({ config: config.mqtt, gatewayId, dataDir: config.dataDir, parts, modems: config.modems.map((m) => m.name), logger }) : undefined;
+    // Loaded only when configured: a gateway without a broker does not carry the mqtt package.
+    const mqtt = config.mqtt
+      ? await (await import('./mqtt/mqtt-bridge.js')).MqttBridge.start({ config: config.mqtt, gatewayId, dataDir: config.dataDir, parts, modems: config.modems.map((m) => m.name), ...(dashboardUrl(config) && { dashboardUrl: dashboardUrl(config) }), logger })
+      : undefined;
     if (mqtt) closers.push(() => mqtt.stop());
     for (const start of components) {
       const c = await start(parts, config, logger);
@@ -152,4 +155,14 @@ function startedLine(config: Config, url: string): { msg: string; fields: Record
     msg: `katar-sms listening on ${url} (${parts.join('; ')})`,
     fields: { version, url, dataDir, modems, auth: tokens > 0, tokens, webhooks: hooks, ...(config.mqtt && { mqtt: config.mqtt.url }) },
   };
+}
+
+/**
+ * The dashboard's address as another machine on the LAN would open it, for links (Home
+ * Assistant's device page); undefined while the port is not fixed (port 0).
+ */
+function dashboardUrl(config: Config): string | undefined {
+  if (config.port === 0) return undefined;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}/`;
 }

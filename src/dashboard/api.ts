@@ -103,7 +103,7 @@ export const api = {
   inbox: (opts: { from?: string; since?: string; limit?: number }) =>
     request<{ messages: InboxEntry[]; next: string }>('GET', `${qp()}/inbox${q({ order: 'desc', limit: opts.limit ?? 100, from: opts.from, since: opts.since })}`),
 
-  events: (after: number, limit = 100) => request<{ events: GatewayEvent[]; next: number; newest?: number }>('GET', `/v1/events${q({ after, limit })}`),
+  events: (after: number, limit = 100) => request<{ events: GatewayEvent[]; next: number; newest: number }>('GET', `/v1/events${q({ after, limit })}`),
   webhooks: () => request<{ webhooks: WebhookState[] }>('GET', '/v1/webhooks'),
   redeliver: (name: string) => request<{ redelivering: number }>('POST', `/v1/webhooks/${encodeURIComponent(name)}/redeliver`, {}),
   testWebhook: (name: string) => request<{ ok: boolean; status?: number; error?: string; ms: number }>('POST', `/v1/webhooks/${encodeURIComponent(name)}/test`, {}),

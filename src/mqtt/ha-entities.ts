@@ -98,7 +98,7 @@ export function entitySpecs(n: EntityNames): EntitySpec[] {
       objectId: `contact_${n.idOf(contact)}`,
       entitySuffix: contact,
       // QoS 1: with the bridge's persistent session, a send made while the gateway is down waits at the broker.
-      options: { name: `SMS to ${contact}`, command_topic: `${p}/send/${contact}`, qos: 1, icon: 'mdi:message-arrow-right' },
+      options: { name: `SMS to ${contact}`, command_topic: `${p}/send/${contact}`, qos: 2, icon: 'mdi:message-arrow-right' },
     });
   }
   for (const modem of n.modems) specs.push(...modemEntities(p, modem, n.idOf(modem)));

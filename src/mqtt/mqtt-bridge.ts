@@ -37,6 +37,8 @@ export interface MqttBridgeOptions {
   parts: Pick<GatewayParts, 'queue' | 'intake' | 'modems'>;
   /** The configured modem names (for discovery: modems that have not reported yet count too). */
   modems: readonly string[];
+  /** Where people open the dashboard (the device's link in Home Assistant), when known. */
+  dashboardUrl?: string;
   logger: Logger;
   /** Shorter waits for tests. */
   timing?: { reconnectMs?: { first: number; max: number }; publisher?: Partial<PublisherTiming>; depthDebounceMs?: number };
@@ -117,7 +119,7 @@ export class MqttBridge {
     }
     this.#generations = await PacketGenerations.open(dataDir, this.#clientId);
     const input = config.discovery
-      ? { gatewayId: this.#o.gatewayId, version: packageVersion(), topicPrefix: config.topicPrefix, discoveryPrefix: config.discoveryPrefix, modems: [...this.#o.modems], queues: [...parts.queue.queueNames], contacts: config.contacts.map((c) => ({ ...c })) }
+      ? { gatewayId: this.#o.gatewayId, version: packageVersion(), topicPrefix: config.topicPrefix, discoveryPrefix: config.discoveryPrefix, modems: [...this.#o.modems], queues: [...parts.queue.queueNames], contacts: config.contacts.map((c) => ({ ...c })), ...(this.#o.dashboardUrl !== undefined && { dashboardUrl: this.#o.dashboardUrl }) }
       : undefined;
     this.#discovery = await DiscoveryPublisher.open(dataDir, input);
     this.#sends = new SendHandler({

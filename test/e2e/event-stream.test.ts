@@ -173,9 +173,10 @@ describe('GET /v1/events/stream on a listening gateway', () => {
       expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 410, type: expect.stringMatching(/^application\/json/) as unknown });
       expect(await res.json()).toMatchObject({ code: 'EVENTS_EXPIRED', oldest });
     }
-    const page = (await (await fetch(`${g.url}/v1/events?after=${oldest - 1}&limit=5`)).json()) as { events: GatewayEvent[]; next: number };
+    const page = (await (await fetch(`${g.url}/v1/events?after=${oldest - 1}&limit=5`)).json()) as { events: GatewayEvent[]; next: number; newest: number };
     expect(page.events.map((e) => e.id)).toEqual([151, 152, 153, 154, 155]);
     expect(page.next).toBe(155);
+    expect(page.newest).toBe(250);
     const resumed = await stream(`${g.url}/v1/events/stream`, { 'last-event-id': String(oldest - 1) });
     await resumed.waitFor((c) => c.lastId() === 250, 10_000, 'the kept events');
     expect(resumed.ids()).toEqual(Array.from({ length: 100 }, (_, i) => 151 + i));

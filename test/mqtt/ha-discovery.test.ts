@@ -136,7 +136,7 @@ describe('Home Assistant discovery configs', () => {
     const all = parsed(INPUT);
     expect(all.filter((p) => p.component === 'notify')).toHaveLength(2);
     const alice = byTopic(all, 'notify', 'katar-sms/send/alice');
-    expect(alice).toMatchObject({ name: 'SMS to alice', qos: 1, default_entity_id: 'notify.katar_sms_pi_kitchen_alice' });
+    expect(alice).toMatchObject({ name: 'SMS to alice', qos: 2, default_entity_id: 'notify.katar_sms_pi_kitchen_alice' });
     // No command_template: the notify entity publishes the message as it is, the plain-text form of a send.
     expect(alice).not.toHaveProperty('command_template');
     expect(alice).not.toHaveProperty('retain');

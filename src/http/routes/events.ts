@@ -60,15 +60,15 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
       schema: {
         tags: ['events'],
         operationId: 'listEvents',
-        summary: 'Events after a cursor, oldest first: {events, next}; pass `next` back as `after`. 410 with `oldest` when the cursor is older than retention',
+        summary: 'Events after a cursor, oldest first: {events, next, newest}; pass `next` back as `after`; `newest` is the id of the newest event kept (0 when none), where a reader that wants only what happens from now on starts. 410 with `oldest` when the cursor is older than retention',
         querystring: query,
-        response: { 200: { type: 'object', properties: { events: { type: 'array', items: eventSchema }, next: { type: 'integer' } } }, ...errorResponses(400, ...TOKEN_ERRORS), 410: goneSchema },
+        response: { 200: { type: 'object', properties: { events: { type: 'array', items: eventSchema }, next: { type: 'integer' }, newest: { type: 'integer' } }, required: ['events', 'next', 'newest'] }, ...errorResponses(400, ...TOKEN_ERRORS), 410: goneSchema },
       },
     },
     async (req) => {
       const types = parseTypes(req.query.types);
       const page = await opts.events.read(fromCursor(parseCursor(req.query.after, 'after')), { limit: Number(req.query.limit ?? 100), ...(types && { types }) });
-      return page;
+      return { ...page, newest: opts.events.bounds().newest };
     },
   );
 
