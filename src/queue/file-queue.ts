@@ -335,7 +335,9 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
 
   dataMarks(): { seq: number; newestMs: number | undefined } {
     let newest = -Infinity;
-    for (const m of this.store.history.values()) newest = Math.max(newest, Date.parse(m.finishedAt));
+    // From the index's column: a meta and a date string per finished task (two passes at
+    // start) took 0.1-0.2 s of every start with 100,000 of them.
+    newest = Math.max(newest, this.store.history.newestFinishedMs());
     for (const m of this.store.inbox) newest = Math.max(newest, Date.parse(m.receivedAt));
     for (const t of this.store.live.values()) newest = Math.max(newest, Date.parse(t.updatedAt));
     return { seq: this.store.maxSeq, newestMs: Number.isFinite(newest) ? newest : undefined };

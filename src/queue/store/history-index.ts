@@ -74,6 +74,13 @@ export class HistoryIndex {
     for (let slot = 0; slot < this.#ids.length; slot++) yield this.#meta(slot);
   }
 
+  /** The latest `finishedAt` of all entries, in ms (-Infinity when empty), read off its column: no meta is built. */
+  newestFinishedMs(): number {
+    let newest = -Infinity;
+    for (let slot = 0; slot < this.#ids.length; slot++) newest = Math.max(newest, this.#finished[slot]!);
+    return newest;
+  }
+
   /** Metas from the newest insertion backwards. */
   *newestFirst(): IterableIterator<HistoryMeta> {
     for (let slot = this.#ids.length - 1; slot >= 0; slot--) yield this.#meta(slot);
