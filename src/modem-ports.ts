@@ -17,6 +17,7 @@ import type { HealingOptions } from './modem/session/healing-ladder.js';
 import type { ModemSession } from './modem/session/session.js';
 import { rebindUsb } from './modem/usb-rebind.js';
 import { SimulatedModem, startControlApi, type ControlApi } from './simulator/index.js';
+import { imeiCheckDigit } from './modem/imei.js';
 
 /** How to reach one configured modem, and what to stop with it. */
 export interface ReachedModem {
@@ -38,6 +39,8 @@ export interface PortRoots {
 export class ModemPorts {
   /** Real path of the port each modem holds now, by modem name. */
   private readonly held = new Map<string, string>();
+  /** Simulated modems reached so far: each after the first gets an IMEI of its own. */
+  private simulatedCount = 0;
 
   private constructor(
     readonly identities: ModemIdentities,
@@ -63,7 +66,7 @@ export class ModemPorts {
     }
     const path = m.path ?? 'sim';
     if (path !== 'sim') return { openPort: this.tracked(m.name, () => openSerialPort({ path, baudRate: m.baudRate })), where: () => path, close: async () => undefined };
-    return simulated(m, logger);
+    return simulated(m, logger, this.simulatedCount++);
   }
 
   /** The healing ladder of `m` (undefined when switched off); USB re-bind only on real devices. */
@@ -126,8 +129,9 @@ export class ModemPorts {
  * dir, so a running `npm start` is driven (incoming SMS, faults) through that API rather
  * than by a second process.
  */
-async function simulated(m: ModemConfig, logger: Logger): Promise<ReachedModem> {
-  const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }) });
+async function simulated(m: ModemConfig, logger: Logger, ordinal: number): Promise<ReachedModem> {
+  // Several simulated modems are several devices: each its own IMEI, as real ones.
+  const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }), ...(ordinal > 0 && { imei: nthImei(ordinal) }) });
   sim.on('fault', (err: Error) => logger.error({ err }, 'the simulated modem hit an internal error; it answered ERROR and goes on'));
   logger.warn(`no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
   let control: ControlApi;
@@ -147,4 +151,12 @@ async function simulated(m: ModemConfig, logger: Logger): Promise<ReachedModem> 
       sim.dispose();
     },
   };
+}
+
+/** The generic simulator's IMEI with its serial number moved on by `n`, and a valid check digit. */
+function nthImei(n: number): string {
+  const base = '49015420323751';
+  const serial = (Number(base.slice(8)) + n) % 1_000_000;
+  const first14 = base.slice(0, 8) + String(serial).padStart(6, '0');
+  return first14 + String(imeiCheckDigit(first14));
 }

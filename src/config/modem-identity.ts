@@ -3,6 +3,7 @@
  * `path` or `imei` (exactly one), and `healing`. Read by readModem in src/config.ts.
  */
 import { KatarError } from '../errors.js';
+import { imeiCheckDigitOk } from '../modem/imei.js';
 
 /** How a configured modem is found. */
 export type ModemLocation = { path: string; imei?: undefined } | { imei: string; path?: undefined };
@@ -28,17 +29,6 @@ type Obj = Record<string, unknown>;
 
 function fail(key: string, why: string): never {
   throw new KatarError('CONFIG_INVALID', `config: ${key} ${why}`, { key });
-}
-
-/** True when the 15-digit IMEI's last digit is its Luhn check digit (3GPP TS 23.003 §6.2.1). */
-export function imeiCheckDigitOk(imei: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < 14; i++) {
-    let d = Number(imei[i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10 === Number(imei[14]);
 }
 
 /** `path` or `imei` of `modems[i]` (`prefix`), exactly one of them. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { HEALING_DEFAULTS, imeiCheckDigitOk } from '../../src/config/modem-identity.js';
+import { HEALING_DEFAULTS } from '../../src/config/modem-identity.js';
+import { imeiCheckDigitOk } from '../../src/modem/imei.js';
 import { isKatarError } from '../../src/errors.js';
 
 /** The CONFIG_INVALID error of a config, as {key, message}. */
