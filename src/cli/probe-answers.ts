@@ -1,6 +1,5 @@
 /**
- * Reading the extra answers `katar-sms probe` asks for (`AT+CSCA?`, `AT+CPMS?`) and
- * turning a signal level into bars.
+ * Reading the extra answers `katar-sms probe` asks for (`AT+CSCA?`, `AT+CPMS?`).
  */
 
 /** One message memory of `AT+CPMS?`: name, messages stored, capacity. */
@@ -30,16 +29,4 @@ export function parseCpmsRead(lines: readonly string[]): StorageUse[] {
     if (!out.some((s) => s.memory === memory)) out.push({ memory, used: Number(m[2]), total: Number(m[3]) });
   }
   return out;
-}
-
-/**
- * Bars out of 5 for a signal level, with the thresholds phones and modem vendors commonly
- * use for 2G/3G RSSI (above -75 dBm excellent, below -105 dBm hardly usable).
- */
-export function signalBars(dbm: number): number {
-  if (dbm >= -75) return 5;
-  if (dbm >= -85) return 4;
-  if (dbm >= -95) return 3;
-  if (dbm >= -105) return 2;
-  return dbm > -113 ? 1 : 0;
 }

@@ -5,7 +5,7 @@ import { isPersonalityName, SimulatedModem } from '../simulator/index.js';
 import { intOption, parse, UsageError } from './args.js';
 import { readCommandConfig } from './config-source.js';
 import { processIo, keyValueLines, type CliIo } from './io.js';
-import { signalBars } from './probe-answers.js';
+import { signalBars } from '../gateway/modem-board.js';
 import { probeModem, type ProbeReport } from './probe-modem.js';
 
 /** Help text of `katar-sms probe`. */
@@ -118,7 +118,7 @@ export function formatProbeReport(device: string, r: ProbeReport): string {
     ['SIM', blocked && r.detail ? `${sim} (${r.detail})` : sim],
     ['Operator', r.operator],
     ['Registration', r.registration],
-    ['Signal', r.signalDbm === undefined ? (blocked ? undefined : 'unknown') : `${r.signalDbm} dBm (${signalBars(r.signalDbm)}/5 bars)`],
+    ['Signal', r.signalDbm === undefined ? (blocked ? undefined : 'unknown') : `${r.signalDbm} dBm (${signalBars(r.signalDbm)}/4 bars)`],
     ['SMSC', r.smsc === null ? 'none stored on the SIM (sending fails until one is set with AT+CSCA)' : r.smsc],
     ['SMS storage', r.storage?.map((s) => `${s.memory} ${s.used}/${s.total}`).join(', ')],
     ['Driver', r.driver],

@@ -2,7 +2,7 @@ import { apiRequest, ApiRefusal, refusalText, serverUrl, ServerUnreachable } fro
 import { parse } from './args.js';
 import { localServerUrl, readCommandConfig } from './config-source.js';
 import { processIo, type CliIo } from './io.js';
-import { signalBars } from './probe-answers.js';
+import { signalBars } from '../gateway/modem-board.js';
 
 /** Help text of `katar-sms status`. */
 export const STATUS_USAGE = `Usage: katar-sms status [options]
@@ -81,7 +81,7 @@ function describe(server: string, h: Health): string {
   for (const m of modems) {
     const parts = [
       m.state,
-      m.signalDbm !== undefined && `${m.signalDbm} dBm (${signalBars(m.signalDbm)}/5 bars)`,
+      m.signalDbm !== undefined && `${m.signalDbm} dBm (${signalBars(m.signalDbm)}/4 bars)`,
       m.registration && `registration ${m.registration}`,
       m.operator,
       m.model && `model ${m.model}`,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinDrivers } from '../../drivers/index.js';
 import { UsageError } from '../../src/cli/args.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { parseCpmsRead, parseCsca, signalBars } from '../../src/cli/probe-answers.js';
+import { parseCpmsRead, parseCsca } from '../../src/cli/probe-answers.js';
 import { probeModem } from '../../src/cli/probe-modem.js';
 import { formatProbeReport, probe } from '../../src/cli/probe.js';
 import { SimulatedModem, type SimModemOptions } from '../../src/simulator/index.js';
@@ -37,7 +37,7 @@ describe('katar-sms probe', () => {
     expect(io.stdout).toMatch(/^SIM +: ready$/m);
     expect(io.stdout).toMatch(/^Operator +: Katar Mobile$/m);
     expect(io.stdout).toMatch(/^Registration +: home$/m);
-    expect(io.stdout).toMatch(/^Signal +: -73 dBm \(5\/5 bars\)$/m);
+    expect(io.stdout).toMatch(/^Signal +: -73 dBm \(4\/4 bars\)$/m);
     expect(io.stdout).toMatch(/^SMSC +: \+31624000000$/m);
     expect(io.stdout).toMatch(/^SMS storage +: ME 0\/50$/m);
     expect(io.stdout).toMatch(/^Driver +: generic$/m);
@@ -104,9 +104,5 @@ describe('probe answers', () => {
       { memory: 'SM', used: 1, total: 30 },
     ]);
     expect(parseCpmsRead(['OK'])).toEqual([]);
-  });
-
-  it('turns dBm into bars', () => {
-    expect([-51, -75, -80, -90, -100, -109, -113].map(signalBars)).toEqual([5, 5, 4, 3, 2, 1, 0]);
   });
 });
