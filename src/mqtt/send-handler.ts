@@ -20,7 +20,7 @@ export interface SendResult {
 /** How a send over MQTT ended, for the metrics. */
 export type SendOutcome = 'accepted' | 'duplicate' | 'invalid' | 'refused';
 
-const BODY_KEYS = ['to', 'msg', 'priority', 'sendAt', 'validUntil', 'idempotencyKey', 'queue'];
+const BODY_KEYS = ['to', 'msg', 'priority', 'sendAt', 'validUntil', 'idempotencyKey', 'via', 'queue'];
 
 /** Refusals of the store worth retrying later: as 507/429/503 over HTTP, the producer is told. */
 const STORE_REFUSALS = ['STORAGE_FULL', 'STORE_UNAVAILABLE', 'QUEUE_FULL'] as const;

@@ -108,16 +108,19 @@ describe.skipIf(!broker.url)(`MQTT bridge on a real gateway ${broker.reason ?? '
     await r.pub.publish(`${r.prefix}/send`, JSON.stringify({ to: '12', msg: 'never' }));
     await r.pub.publish(`${r.prefix}/send`, '{"to": "+61404341143"');
     await r.pub.publish(`${r.prefix}/send`, JSON.stringify({ to: '+61404341143', msg: 'x', colour: 'red' }));
-    const results = (await r.pub.waitFor(`${r.prefix}/send/result`, 3)).map((m) => json(m.payload));
+    await r.pub.publish(`${r.prefix}/send`, JSON.stringify({ to: '+61404341143', msg: 'x', via: 'no-such-modem' }));
+    const results = (await r.pub.waitFor(`${r.prefix}/send/result`, 4)).map((m) => json(m.payload));
     expect(results[0]).toMatchObject({ ok: false, code: 'VALIDATION', field: 'to' });
     expect(results[0]!.error).toMatch(/to must be in international form/);
     expect(results[1]).toMatchObject({ ok: false, code: 'VALIDATION', field: 'payload' });
     expect(results[2]).toMatchObject({ ok: false, code: 'VALIDATION', field: 'colour' });
+    // `via` is a field of a send, checked as over HTTP.
+    expect(results[3]).toMatchObject({ ok: false, code: 'VALIDATION', field: 'via' });
     const tasks = (await (await fetch(`${r.gw.url}/v1/queue/sms/tasks`)).json()) as { tasks: unknown[] };
     expect(tasks.tasks).toEqual([]);
     expect(await r.sent()).toEqual([]);
     const metrics = await (await fetch(`${r.gw.url}/metrics`)).text();
-    expect(metrics).toMatch(/^katar_mqtt_sends_total\{outcome="invalid"\} 3$/m);
+    expect(metrics).toMatch(/^katar_mqtt_sends_total\{outcome="invalid"\} 4$/m);
     expect(metrics).toMatch(/^katar_mqtt_connected 1$/m);
   });
 
