@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { assertSafeListen, type Config } from './config.js';
+import { assertSafeListen, isLoopback, type Config } from './config.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
 import { recordModemStates } from './gateway/modem-events.js';
@@ -57,14 +57,20 @@ export async function startGateway(config: Config, logger: Logger, components: C
   try {
     const gatewayId = await loadGatewayId(config.dataDir, config.gatewayId);
     const storeLog = logger.child({ module: 'store' });
-    const queue = await openFileQueue({
-      dataDir: config.dataDir,
-      queues: config.queues,
-      maxLiveTasks: config.maxLiveTasks,
-      reserveBytes: config.store.reserveBytes,
-      isLocalWorker: (w) => isOwnBuiltinWorker(w, gatewayId),
-      onWarning: (msg, details) => storeLog.warn(details, msg),
-    });
+    const isLocalWorker = (w: string): boolean => isOwnBuiltinWorker(w, gatewayId);
+    // A fleet's shared queue (docs/FLEET.md) or this box's data directory. Loaded only when
+    // configured: a gateway on the file store does not carry the pg package.
+    const queue =
+      config.store.kind === 'postgres'
+        ? await (await import('./queue/postgres/open-pg-queue.js')).openPgQueue({ dataDir: config.dataDir, url: config.store.url, urlEnv: config.store.urlEnv, poolSize: config.store.poolSize, queues: config.queues, maxLiveTasks: config.maxLiveTasks, isLocalWorker, applicationName: `katar-sms ${gatewayId}` })
+        : await openFileQueue({
+            dataDir: config.dataDir,
+            queues: config.queues,
+            maxLiveTasks: config.maxLiveTasks,
+            reserveBytes: config.store.reserveBytes,
+            isLocalWorker,
+            onWarning: (msg, details) => storeLog.warn(details, msg),
+          });
     closers.push(() => queue.close());
     queue.onHealthChange((h) => {
       if (!h.writable) storeLog.error({ reason: h.reason, freeBytes: h.freeBytes }, 'the store cannot write: new sends are refused (507) until it can; nothing unacknowledged is kept');
@@ -159,10 +165,11 @@ function startedLine(config: Config, url: string): { msg: string; fields: Record
 
 /**
  * The dashboard's address as another machine on the LAN would open it, for links (Home
- * Assistant's device page); undefined while the port is not fixed (port 0).
+ * Assistant's device page); undefined while the port is not fixed (port 0) or the gateway
+ * listens on loopback only (a link to 127.0.0.1 would lead another machine nowhere).
  */
 function dashboardUrl(config: Config): string | undefined {
-  if (config.port === 0) return undefined;
+  if (config.port === 0 || isLoopback(config.host)) return undefined;
   const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
   return `http://${host}:${config.port}/`;
 }

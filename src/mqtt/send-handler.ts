@@ -64,6 +64,8 @@ export class SendHandler {
     // Our own results (3.1.1 has no "no local" subscription option).
     if (m.topic === topics.result) return { ack: true };
     if (this.#deps.stopping()) return { hold: true };
+    // An empty payload is what clearing a retained message publishes: nothing to send, nothing to answer.
+    if (m.payload.length === 0) return { ack: true };
     // A retained send would be handed over again at every subscription: an SMS per restart.
     if (m.retain) return this.#refused(m, new KatarError('VALIDATION', 'a retained send is refused: the broker would deliver it again at every (re)subscription; clear it with an empty retained message', { field: 'retain' }), undefined);
     let request: { queue: string; send: SendRequest; key: string | undefined };

@@ -24,9 +24,10 @@ export function queuedEvent(t: Task): EventDraft {
   return { type: 'sms.queued', queue: t.queue, data: asData(t) };
 }
 
-/** The event of a received SMS. */
+/** The event of a received SMS: the entry as the inbox API shows it (the internal dedupe key left out). */
 export function receivedEvent(e: InboxEntry): EventDraft {
-  return { type: 'sms.received', queue: e.queue, data: asData(e) };
+  const { dedupKey: _internal, ...shown } = e;
+  return { type: 'sms.received', queue: e.queue, data: asData(shown as InboxEntry) };
 }
 
 /**

@@ -63,10 +63,10 @@ describe('dashboard sessions', () => {
     const h = await start();
     const worker = await h.app.inject({ method: 'POST', url: '/v1/session', payload: { token: TOKENS.worker } });
     expect(worker.statusCode).toBe(403);
-    expect(worker.json()).toMatchObject({ code: 'FORBIDDEN', message: 'worker tokens cannot open the dashboard' });
+    expect(worker.json()).toMatchObject({ code: 'FORBIDDEN', message: 'worker tokens cannot open the dashboard', field: 'token' });
     const bad = await h.app.inject({ method: 'POST', url: '/v1/session', payload: { token: 'not-a-token-at-all-000' } });
     expect(bad.statusCode).toBe(401);
-    expect(bad.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(bad.json()).toMatchObject({ code: 'UNAUTHORIZED', field: 'token' });
     const missing = await h.app.inject({ method: 'POST', url: '/v1/session', payload: {} });
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toMatchObject({ code: 'VALIDATION', field: 'token' });

@@ -172,6 +172,12 @@ describe.skipIf(!broker.url)(`MQTT bridge on a real gateway ${broker.reason ?? '
     // Refused while start() was still waiting: the result went out before the test's client subscribed; the metrics count it.
     await until(async () => /^katar_mqtt_sends_total\{outcome="invalid"\} 1$/m.test(await (await fetch(`${r.gw.url}/metrics`)).text()), 5000, 'refused');
     expect(await r.sent()).toEqual([]);
+    // Clearing it, as the refusal says, publishes an empty message: ignored, no error result.
+    await early.client.publishAsync(topic, '', { qos: 1, retain: true });
+    await r.pub.publish(`${r.prefix}/send/alice`, 'after the clear', { qos: 1 });
+    const [result] = await r.pub.waitFor(`${r.prefix}/send/result`, 1);
+    expect(json(result!.payload)).toMatchObject({ ok: true });
+    expect(await (await fetch(`${r.gw.url}/metrics`)).text()).toMatch(/^katar_mqtt_sends_total\{outcome="invalid"\} 1$/m);
   });
 
   it('works with MQTT 3.1.1 too, QoS 0 and 2 included', async () => {

@@ -64,6 +64,10 @@ describe('the event log of the file queue', () => {
     await q.receive('sms', { from: '+1', msg: 'x', source: 'test', dedupKey: 'k1' });
     await new Promise((r) => setTimeout(r, 20));
     expect(seen).toEqual([{ id: 1, readable: true }]);
+    // The event shows the entry as the inbox API does: the internal dedupe key stays inside.
+    const [ev] = (await q.events.read(0, { limit: 1 })).events;
+    expect(ev!.data).toMatchObject({ from: '+1', msg: 'x', source: 'test' });
+    expect(ev!.data).not.toHaveProperty('dedupKey');
   });
 
   it('keeps ids increasing across a restart and reads old events from the file', async () => {

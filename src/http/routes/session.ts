@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KatarError } from '../../errors.js';
+import { isKatarError, KatarError } from '../../errors.js';
 import { CSRF_HEADER } from '../auth.js';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, publicRoutes } from '../route-access.js';
@@ -76,8 +76,15 @@ export async function sessionRoutes(app: FastifyInstance, { guards }: SessionRou
     },
     async (req, reply) => {
       if (!auth.enabled || !auth.sessions) throw new KatarError('VALIDATION', 'no tokens are configured: the dashboard needs no login', { field: 'token' });
-      const principal = guards.identifyToken(req, req.body.token);
-      if (principal.role === 'worker') throw new KatarError('FORBIDDEN', 'worker tokens cannot open the dashboard');
+      let principal;
+      try {
+        principal = guards.identifyToken(req, req.body.token);
+      } catch (err) {
+        // The form shows the refusal at its field.
+        if (isKatarError(err, 'UNAUTHORIZED')) throw new KatarError('UNAUTHORIZED', err.message, { ...err.details, field: 'token' });
+        throw err;
+      }
+      if (principal.role === 'worker') throw new KatarError('FORBIDDEN', 'worker tokens cannot open the dashboard', { field: 'token' });
       const { cookie, claims } = auth.sessions.issue(principal.name, req.body.token);
       reply.setCookie(SESSION_COOKIE, cookie, { ...cookieOptions(req), maxAge: SESSION_MAX_AGE_MS / 1000 });
       return { principal, csrfToken: auth.sessions.csrfToken(claims.sessionId) };
