@@ -5,6 +5,7 @@ import { fullTime, shortTime } from './format.js';
 import { useLiveEvents, useLoad } from './hooks.js';
 import { live } from './live.js';
 import { webhookTrouble } from './page-overview.js';
+import { ScrollTable } from './scroll-table.js';
 import { useIsAdmin } from './session.js';
 import type { GatewayEvent, WebhookState } from './types.js';
 import { Ago, Badge, ErrorNote, Loading, NeedsAdmin, Page } from './ui.js';
@@ -45,7 +46,7 @@ export function EventsPage() {
       {!events.data && !events.error && <Loading what="events" />}
       {events.data && events.data.length === 0 && <p class="muted">No events yet.</p>}
       {events.data && events.data.length > 0 && (
-        <div class="table-wrap">
+        <ScrollTable label="Recent events">
           <table>
             <caption class="vh">Recent events, newest first</caption>
             <thead>
@@ -71,7 +72,7 @@ export function EventsPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </Page>
   );

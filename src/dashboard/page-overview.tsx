@@ -71,7 +71,14 @@ export function OverviewPage() {
   );
 }
 
+/**
+ * The states in which the gateway samples a modem's signal, operator and registration;
+ * in any other (unplugged, reconnecting, a SIM problem) /v1/modems leaves them out.
+ */
+const SAMPLED_STATES: ReadonlySet<string> = new Set(['ready', 'not-registered']);
+
 function ModemCard({ modem: m }: { modem: Modem }) {
+  const sampled = SAMPLED_STATES.has(m.state);
   return (
     <article class="card modem-card" aria-labelledby={`modem-${m.name}`}>
       <div class="card-head">
@@ -81,9 +88,7 @@ function ModemCard({ modem: m }: { modem: Modem }) {
       <dl class="facts">
         <div>
           <dt>Signal</dt>
-          <dd>
-            <SignalBars bars={m.signalBars} dbm={m.signalDbm} />
-          </dd>
+          <dd>{sampled ? <SignalBars bars={m.signalBars} dbm={m.signalDbm} /> : <span class="muted">no signal while {m.state}</span>}</dd>
         </div>
         <div>
           <dt>Operator</dt>
@@ -105,7 +110,7 @@ function ModemCard({ modem: m }: { modem: Modem }) {
         )}
         {m.since && (
           <div>
-            <dt>State since</dt>
+            <dt>{m.state === 'ready' ? 'Ready since' : 'Not ready since'}</dt>
             <dd>
               <Ago iso={m.since} />
             </dd>

@@ -1,6 +1,7 @@
 import { api } from './api.js';
 import { bytes, duration, fullTime } from './format.js';
 import { useLoad } from './hooks.js';
+import { ScrollTable } from './scroll-table.js';
 import { useIsAdmin } from './session.js';
 import { ErrorNote, Loading, NeedsAdmin, Page } from './ui.js';
 
@@ -42,7 +43,7 @@ function SystemInfoView() {
         </div>
       </dl>
       <h2>Data directory</h2>
-      <div class="table-wrap">
+      <ScrollTable label="Data directory sizes">
         <table>
           <tbody>
             {Object.entries(s.sizes ?? {}).map(([k, v]) => (
@@ -53,7 +54,7 @@ function SystemInfoView() {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
       <h2>Configuration in effect</h2>
       <p class="muted">Secrets and tokens are masked by the gateway.</p>
       <pre class="config" tabIndex={0} aria-label="Configuration as JSON">

@@ -3,6 +3,7 @@ import { api } from './api.js';
 import { fullTime } from './format.js';
 import { useLiveEvents, useLoad } from './hooks.js';
 import { href } from './router.js';
+import { ScrollTable } from './scroll-table.js';
 import { eventTask, mergeTask } from './task-merge.js';
 import type { DeliveryPart, Task } from './types.js';
 import { Badge, ErrorNote, Loading, Page, taskStatusLabel } from './ui.js';
@@ -105,7 +106,7 @@ export function TaskPage({ id }: { id: string }) {
           <ErrorNote error={cancelError} />
           <h2>Attempts</h2>
           {t.attempts && t.attempts.length > 0 ? (
-            <div class="table-wrap">
+            <ScrollTable label="Attempts">
               <table>
                 <thead>
                   <tr>
@@ -130,7 +131,7 @@ export function TaskPage({ id }: { id: string }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollTable>
           ) : (
             <p class="muted">Not handed to a worker yet.</p>
           )}
@@ -152,7 +153,7 @@ function Delivery({ task }: { task: Task }) {
         <Badge value={d.status ?? 'pending'} /> {d.reason}
       </p>
       {parts.length > 0 && (
-        <div class="table-wrap">
+        <ScrollTable label="Delivery per part">
           <table>
             <thead>
               <tr>
@@ -175,7 +176,7 @@ function Delivery({ task }: { task: Task }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </>
   );

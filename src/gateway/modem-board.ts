@@ -27,9 +27,13 @@ export interface ModemHealth {
 
 /** A modem as the dashboard shows it: its latest health and what the board remembers of its past. */
 export interface ModemStatus extends ModemHealth {
-  /** When `state` last changed (ISO 8601). */
+  /**
+   * When the modem became ready, or stopped being ready (ISO 8601): kept through the states
+   * it passes while not ready (reconnect attempts, a SIM problem), so it tells since when
+   * it cannot send.
+   */
   since: string;
-  /** 0 (none or unknown) to 4, from `signalDbm` (signalBars). */
+  /** 0 (none or unknown) to 4, from `signalDbm` (signalBars); 0 while the figures are not current. */
   signalBars: number;
   /** The SIM as the modem's state tells it: `ready` once initialised, a SIM problem (`sim-pin-required`...), or absent while unknown. */
   simState?: string;
@@ -46,6 +50,14 @@ export function signalBars(dbm: number | undefined): number {
   if (dbm === undefined) return 0;
   return dbm >= -73 ? 4 : dbm >= -83 ? 3 : dbm >= -93 ? 2 : dbm >= -109 ? 1 : 0;
 }
+
+/**
+ * The states in which the modem is initialised and its health sampled, so that its
+ * signal, operator and registration are current. In any other (the port gone, a reconnect
+ * attempt, a SIM problem) the worker's report still carries the last sample's figures:
+ * the board leaves them out rather than show bars for an unplugged modem.
+ */
+const SAMPLED_STATES: ReadonlySet<string> = new Set<ModemState>(['ready', 'not-registered']);
 
 function simStateOf(state: string): string | undefined {
   if (isSimState(state as ModemState)) return state;
@@ -85,14 +97,23 @@ export class ModemBoard extends EventEmitter<{ modem: [health: ModemHealth] }> {
     return [...this.#modems.values()];
   }
 
-  /** Every modem with its state's start, signal bars, SIM state and last error, in the order they first reported. */
+  /**
+   * Every modem as the dashboard shows it, in the order they first reported: since when it
+   * is ready (or not), signal bars, SIM state and last error; signal, operator and
+   * registration only while they are current (SAMPLED_STATES).
+   */
   statuses(): ModemStatus[] {
     return [...this.#status.values()];
   }
 
   #withHistory(h: ModemHealth, prev: ModemStatus | undefined): ModemStatus {
     const sameState = prev !== undefined && prev.state === h.state;
-    const s: ModemStatus = { ...h, since: sameState ? prev.since : h.updatedAt, signalBars: signalBars(h.signalDbm) };
+    // Reconnect attempts go connecting, disconnected, connecting... every few seconds:
+    // `since` moves only when the modem becomes ready or stops being so.
+    const sameReadiness = prev !== undefined && (prev.state === 'ready') === (h.state === 'ready');
+    const since = sameReadiness ? prev.since : h.updatedAt;
+    const { signalDbm: _dbm, operator: _operator, registration: _registration, ...unsampled } = h;
+    const s: ModemStatus = SAMPLED_STATES.has(h.state) ? { ...h, since, signalBars: signalBars(h.signalDbm) } : { ...unsampled, since, signalBars: 0 };
     const sim = simStateOf(h.state);
     if (sim !== undefined) s.simState = sim;
     // An error comes with a change of state; health samples after it carry none, and the

@@ -4,6 +4,7 @@ import { errorText } from '../modem/error-text.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
 import { encodeSubmit, type SubmitPdu } from '../modem/pdu/index.js';
 import type { TaskReport } from '../queue/file-queue.js';
+import { ModemInDoubt, NotStartedCount, NOT_STARTED_RELEASES } from './modem-in-doubt.js';
 import { modemKey } from './modem-key.js';
 import { pauseText, type PacingGate, type PacingPause } from './pacing.js';
 import { RetryingReports } from './retrying-reports.js';
@@ -36,6 +37,12 @@ export interface SendLoopOptions {
 type Outcome = { report: TaskReport } | { release: string };
 
 const MODEM_NOT_READY = new Set(['MODEM_BUSY', 'NOT_REGISTERED', 'MODEM_CLOSED']);
+/**
+ * Why AT+CMGS=<n> ended before its PDU without the modem refusing it (command-machine.ts):
+ * no prompt in time, OK instead of `>`, a modem reset, a failed write. A refusal (ERROR,
+ * +CMS ERROR) is the modem's answer about this message and stays a failed attempt.
+ */
+const NO_PROMPT = new Set(['timeout', 'no-prompt', 'modem-reset', 'write-failed']);
 /** The store cannot write now (full disk, I/O error): wait and try again, never drop. */
 const STORE_DOWN: ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
 
@@ -52,6 +59,11 @@ const STORE_DOWN: ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
  * modem, or one outside its sending hours, holds nothing that another modem could send;
  * a task leased that the gate then refuses (more parts than the cap has left) goes back
  * at once.
+ *
+ * A send that fails before its PDU was written (no prompt: the modem may hang while the
+ * session still says `ready`) gives the task back uncounted, at once, for another modem,
+ * and this modem takes nothing until it answers again (modem-in-doubt.ts); so does any
+ * command timeout of the session.
  */
 export class SendLoop {
   readonly #o: SendLoopOptions;
@@ -65,9 +77,12 @@ export class SendLoop {
   #leaseRetryAt = 0;
   #leaseDelayMs = 0;
   #pause: PacingPause | undefined;
+  readonly #doubt: ModemInDoubt;
+  readonly #notStarted = new NotStartedCount();
 
   constructor(opts: SendLoopOptions) {
     this.#o = opts;
+    this.#doubt = new ModemInDoubt(opts.session, opts.logger);
     this.#reports = new RetryingReports({ source: opts.source, logger: opts.logger, retry: opts.retry ?? { initialMs: 1_000, maxMs: 10_000 } });
   }
 
@@ -106,6 +121,16 @@ export class SendLoop {
         if (next) await this.#release(next, `modem ${session.state}`);
         next = undefined;
         await this.#waitReady();
+        // Ready again after a reconnect or a re-init: the modem answered its init.
+        this.#doubt.readyAgain();
+        continue;
+      }
+      const doubt = this.#doubt.reason;
+      if (doubt !== undefined) {
+        // Hold nothing while the modem may not answer: another modem can send it.
+        if (next) await this.#release(next, `modem ${session.name} in doubt: ${doubt}`);
+        next = undefined;
+        await this.#doubt.probe(this.#stopSignal.signal);
         continue;
       }
       if (!next) {
@@ -199,6 +224,8 @@ export class SendLoop {
     const what = isKatarError(err) ? `${err.code}: ${err.message}` : String(err);
     const partial = partCount > 1 ? ` (part ${partIndex + 1} of ${partCount})` : '';
     const withRefs = refs.length ? { references: refs, awaitingReport: this.#o.statusReports } : {};
+    // A timeout, before or after the PDU, leaves the modem in doubt: no task until it answers.
+    if (isKatarError(err) && err.details?.reason === 'timeout') this.#doubt.doubt(what);
     if (partIndex > 0) {
       // Earlier parts are out: sending the message again would duplicate them.
       return { report: { _id: task._id, status: 'unknown', error: `only ${partIndex} of ${partCount} parts sent; ${what}`, ...withRefs } };
@@ -213,11 +240,21 @@ export class SendLoop {
       // Nothing reached the modem: give the task back without counting an attempt.
       return { release: `modem not ready: ${err.code}` };
     }
+    if (phase === 'prompt' && isKatarError(err, 'MODEM_TIMEOUT', 'MODEM_ERROR') && NO_PROMPT.has(String(err.details?.reason))) {
+      // The PDU was never written, so the SMS did not go out, and the modem is in doubt.
+      this.#doubt.doubt(what);
+      if (this.#notStarted.giveBack(task._id)) {
+        this.#o.logger.warn({ task: task._id, error: what }, 'not sent (no prompt): the task goes back for another modem');
+        return { release: `not started: ${what}` };
+      }
+      return { report: { _id: task._id, status: 'failed', error: `${what} (not started ${NOT_STARTED_RELEASES + 1} times on this modem)` } };
+    }
     if (isKatarError(err, 'OUTCOME_UNKNOWN')) return { report: { _id: task._id, status: 'unknown', error: `${what}${partial}` } };
     return { report: { _id: task._id, status: 'failed', error: `${what}${partial}` } };
   }
 
   #report(r: TaskReport): void {
+    this.#notStarted.forget(r._id);
     this.#reports.add(r);
   }
 
@@ -246,7 +283,7 @@ export class SendLoop {
    */
   async #prefetch(): Promise<LeasedTask | undefined> {
     await this.#reports.settled();
-    if (!this.#running || performance.now() < this.#leaseRetryAt) return undefined;
+    if (!this.#running || performance.now() < this.#leaseRetryAt || this.#doubt.reason !== undefined) return undefined;
     // A task leased now would wait out the interval (or the cap) here, where another modem could send it.
     if (this.#o.pacing && !this.#o.pacing.check(1).go) return undefined;
     return this.#leaseOne(false);

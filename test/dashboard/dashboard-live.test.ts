@@ -117,6 +117,75 @@ describe.skipIf(missing !== '')(`the dashboard without tokens, live, in Chromium
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  it('on a phone, the tables that scroll sideways (a sent message\'s attempts and delivery, events, system) are named regions a keyboard can scroll', async () => {
+    const res = await fetch(`${gw.url}/v1/queue/sms/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ to: '+61404341143', msg: 'Tables on a phone' }] }) });
+    expect(res.status).toBe(201);
+    const { messages: [sent] } = (await res.json()) as { messages: Array<{ _id: string }> };
+    await page.goto(`/#/messages/${encodeURIComponent(sent!._id)}`);
+    const [attemptsTable, deliveryTable] = [page.getByRole('table').nth(0), page.getByRole('table').nth(1)];
+    await attemptsTable.locator('tbody tr').first().waitFor();
+    await deliveryTable.locator('.badge', { hasText: 'delivered' }).waitFor();
+    await settled(page);
+    expect(await axeViolations(page)).toEqual([]);
+    // Both overflow the phone's width (else this would check nothing); each is a named tab stop.
+    const attempts = page.getByRole('region', { name: 'Attempts' });
+    const delivery = page.getByRole('region', { name: 'Delivery per part' });
+    for (const region of [attempts, delivery]) {
+      expect(await region.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+      expect(await region.getAttribute('tabindex')).toBe('0');
+    }
+    // The keyboard reaches the table and scrolls it.
+    await attempts.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => attempts.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+
+    // A sender of 15 digits, the longest number there is, makes the events table overflow too.
+    await injectSms(gw, '+491511234567890', 'From far away');
+    await page.goto('/#/events');
+    await page.getByRole('table', { name: /Recent events/ }).getByText('from +491511234567890').waitFor();
+    await settled(page);
+    expect(await axeViolations(page)).toEqual([]);
+    const events = page.getByRole('region', { name: 'Recent events' });
+    expect(await events.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    expect(await events.getAttribute('tabindex')).toBe('0');
+    // Where the table fits (a wide window) it is a plain box again: no tab stop that scrolls nothing.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await expect.poll(() => events.count()).toBe(0);
+    expect(await page.locator('.table-wrap[tabindex]').count()).toBe(0);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => events.count()).toBe(1);
+
+    await page.goto('/#/system');
+    await page.getByRole('heading', { name: 'Data directory' }).waitFor();
+    await settled(page);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('an unplugged modem\'s card shows no signal bars and since when it is not ready; replugged, ready again with its bars', async () => {
+    const fault = async (kind: string): Promise<void> => {
+      const res = await fetch(`${gw.control}/fault`, { method: 'POST', body: JSON.stringify({ kind }) });
+      expect(res.status).toBe(200);
+    };
+    await page.goto('/');
+    const card = page.locator('.modem-card').first();
+    await card.locator('.badge', { hasText: 'ready' }).waitFor();
+    await card.getByText(/of 4 bars/).waitFor();
+    await card.getByText('Katar Mobile').waitFor();
+    await fault('unplug');
+    try {
+      // Disconnected, or already at its next reconnect attempt (connecting).
+      await card.getByText(/^no signal while (disconnected|connecting)$/).waitFor();
+      expect(await card.getByText(/of 4 bars/).count()).toBe(0);
+      expect(await card.getByText('Not ready since').count()).toBe(1);
+      expect(await card.getByText('Katar Mobile').count()).toBe(0);
+    } finally {
+      await fault('replug');
+    }
+    await card.locator('.badge', { hasText: 'ready' }).waitFor({ timeout: 15_000 });
+    await card.getByText(/of 4 bars/).waitFor({ timeout: 15_000 });
+    expect(await card.getByText('Ready since').count()).toBe(1);
+  }, 30_000);
+
   it('shows "Reconnecting…" while the gateway restarts, then resumes the stream by event id', async () => {
     await page.goto('/#/inbox');
     await page.locator('.row-item').first().waitFor();

@@ -95,11 +95,12 @@ describe('HourlyStats', () => {
 });
 
 describe('ModemBoard statuses', () => {
-  it('keeps since per state, the last error and when, the SIM state and bars', () => {
+  it('keeps since while ready and while not, the last error and when, the SIM state and bars', () => {
     const board = new ModemBoard();
     board.report({ name: 'm0', state: 'connecting', updatedAt: '2026-01-01T00:00:00.000Z' });
     board.report({ name: 'm0', state: 'sim-pin-required', lastError: 'the SIM wants a PIN', updatedAt: '2026-01-01T00:00:05.000Z' });
-    expect(board.statuses()[0]).toMatchObject({ state: 'sim-pin-required', since: '2026-01-01T00:00:05.000Z', simState: 'sim-pin-required', lastError: 'the SIM wants a PIN', lastErrorAt: '2026-01-01T00:00:05.000Z', signalBars: 0 });
+    // Not ready since its first report: the SIM problem is one more state of not being ready.
+    expect(board.statuses()[0]).toMatchObject({ state: 'sim-pin-required', since: '2026-01-01T00:00:00.000Z', simState: 'sim-pin-required', lastError: 'the SIM wants a PIN', lastErrorAt: '2026-01-01T00:00:05.000Z', signalBars: 0 });
     board.report({ name: 'm0', state: 'ready', signalDbm: -71, operator: 'Telstra', registration: 'home', updatedAt: '2026-01-01T00:01:00.000Z' });
     board.report({ name: 'm0', state: 'ready', signalDbm: -85, operator: 'Telstra', registration: 'home', updatedAt: '2026-01-01T00:02:00.000Z' });
     const s = board.statuses()[0]!;
@@ -109,6 +110,53 @@ describe('ModemBoard statuses', () => {
     board.report({ name: 'm0', state: 'disconnected', lastError: 'port closed', updatedAt: '2026-01-01T00:03:00.000Z' });
     expect(board.statuses()[0]).toMatchObject({ since: '2026-01-01T00:03:00.000Z', lastError: 'port closed', lastErrorAt: '2026-01-01T00:03:00.000Z' });
     expect(board.statuses()[0]!.simState).toBeUndefined();
+  });
+
+  it('an unplugged modem shows no signal, operator or registration, and since stays when it went down through every reconnect attempt', () => {
+    const board = new ModemBoard();
+    const figures = { signalDbm: -71, operator: 'Telstra', registration: 'home' };
+    board.report({ name: 'm0', state: 'ready', ...figures, updatedAt: '2026-01-01T00:00:00.000Z' });
+    // The worker's report keeps the last sample's figures after the port is gone.
+    board.report({ name: 'm0', state: 'disconnected', ...figures, lastError: 'port closed', updatedAt: '2026-01-01T00:01:00.000Z' });
+    const down = board.statuses()[0]!;
+    expect(down).toMatchObject({ state: 'disconnected', since: '2026-01-01T00:01:00.000Z', signalBars: 0, lastError: 'port closed' });
+    for (const stale of ['signalDbm', 'operator', 'registration'] as const) expect(down).not.toHaveProperty(stale);
+    // Reconnect attempts: connecting, disconnected again, the healing ladder giving up...
+    board.report({ name: 'm0', state: 'connecting', ...figures, updatedAt: '2026-01-01T00:01:01.000Z' });
+    board.report({ name: 'm0', state: 'disconnected', ...figures, lastError: 'open failed: ENOENT', updatedAt: '2026-01-01T00:01:02.000Z' });
+    board.report({ name: 'm0', state: 'failed', ...figures, lastError: 'no answer after usb-rebind', updatedAt: '2026-01-01T00:05:00.000Z' });
+    board.report({ name: 'm0', state: 'connecting', ...figures, updatedAt: '2026-01-01T00:10:00.000Z' });
+    board.report({ name: 'm0', state: 'initialising', ...figures, updatedAt: '2026-01-01T00:10:01.000Z' });
+    const trying = board.statuses()[0]!;
+    expect(trying).toMatchObject({ state: 'initialising', since: '2026-01-01T00:01:00.000Z', signalBars: 0, lastError: 'no answer after usb-rebind' });
+    expect(trying).not.toHaveProperty('signalDbm');
+    // /healthz, /metrics, MQTT and events keep seeing the health as reported.
+    expect(board.all()[0]).toMatchObject({ state: 'initialising', ...figures });
+    // Back: ready since now, with the figures again.
+    board.report({ name: 'm0', state: 'ready', signalDbm: -85, operator: 'Telstra', registration: 'roaming', updatedAt: '2026-01-01T00:10:02.000Z' });
+    expect(board.statuses()[0]).toMatchObject({ state: 'ready', since: '2026-01-01T00:10:02.000Z', signalDbm: -85, signalBars: 2, operator: 'Telstra', registration: 'roaming' });
+  });
+
+  it('not registered: the figures are current (the modem answers and is sampled), and since is when it stopped being ready', () => {
+    const board = new ModemBoard();
+    board.report({ name: 'm0', state: 'ready', signalDbm: -71, operator: 'Telstra', registration: 'home', updatedAt: '2026-01-01T00:00:00.000Z' });
+    board.report({ name: 'm0', state: 'not-registered', signalDbm: -111, registration: 'searching', updatedAt: '2026-01-01T00:01:00.000Z' });
+    expect(board.statuses()[0]).toMatchObject({ state: 'not-registered', since: '2026-01-01T00:01:00.000Z', signalDbm: -111, signalBars: 0, registration: 'searching' });
+    board.report({ name: 'm0', state: 'not-registered', signalDbm: -105, registration: 'searching', updatedAt: '2026-01-01T00:02:00.000Z' });
+    expect(board.statuses()[0]).toMatchObject({ since: '2026-01-01T00:01:00.000Z', signalBars: 1 });
+    // Then the port goes too: still not ready since 00:01, and no figures.
+    board.report({ name: 'm0', state: 'disconnected', signalDbm: -105, registration: 'searching', updatedAt: '2026-01-01T00:03:00.000Z' });
+    expect(board.statuses()[0]).toMatchObject({ state: 'disconnected', since: '2026-01-01T00:01:00.000Z', signalBars: 0 });
+    expect(board.statuses()[0]).not.toHaveProperty('registration');
+  });
+
+  it('a SIM problem: the modem is not sampled, so the figures of before are left out', () => {
+    const board = new ModemBoard();
+    board.report({ name: 'm0', state: 'ready', signalDbm: -71, operator: 'Telstra', registration: 'home', updatedAt: '2026-01-01T00:00:00.000Z' });
+    board.report({ name: 'm0', state: 'no-sim', signalDbm: -71, operator: 'Telstra', registration: 'home', lastError: 'no SIM', updatedAt: '2026-01-01T00:01:00.000Z' });
+    const s = board.statuses()[0]!;
+    expect(s).toMatchObject({ state: 'no-sim', since: '2026-01-01T00:01:00.000Z', simState: 'no-sim', signalBars: 0 });
+    for (const stale of ['signalDbm', 'operator', 'registration'] as const) expect(s).not.toHaveProperty(stale);
   });
 
   it('bars: 0 unknown or below -109 dBm, up to 4 at -73 and above', () => {
@@ -128,6 +176,11 @@ describe('GET /v1/modems, /v1/stats, /v1/queue/:queue/counts', () => {
     const res = await h.app.inject({ method: 'GET', url: '/v1/modems', headers: producer });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ modems: [{ name: 'm0', state: 'ready', since: '2026-01-01T00:00:00.000Z', signalDbm: -71, signalBars: 4, operator: 'Telstra', registration: 'home', simState: 'ready', model: 'SIMCOM SIM7600', updatedAt: '2026-01-01T00:00:00.000Z' }] });
+    // Unplugged: the state, since when, and no figures that are not current.
+    h.gateway.parts.modems.report({ name: 'm0', state: 'disconnected', signalDbm: -71, operator: 'Telstra', registration: 'home', model: 'SIMCOM SIM7600', lastError: 'port closed', updatedAt: '2026-01-01T00:01:00.000Z' });
+    h.gateway.parts.modems.report({ name: 'm0', state: 'connecting', signalDbm: -71, operator: 'Telstra', registration: 'home', model: 'SIMCOM SIM7600', updatedAt: '2026-01-01T00:01:02.000Z' });
+    const down = await h.app.inject({ method: 'GET', url: '/v1/modems', headers: producer });
+    expect(down.json()).toEqual({ modems: [{ name: 'm0', state: 'connecting', since: '2026-01-01T00:01:00.000Z', signalBars: 0, model: 'SIMCOM SIM7600', lastError: 'port closed', lastErrorAt: '2026-01-01T00:01:00.000Z', updatedAt: '2026-01-01T00:01:02.000Z' }] });
     expect((await h.app.inject({ method: 'GET', url: '/v1/modems', headers: { authorization: 'Bearer worker-token-0123456789abc' } })).statusCode).toBe(403);
     expect((await h.app.inject({ method: 'GET', url: '/v1/modems' })).statusCode).toBe(401);
   });

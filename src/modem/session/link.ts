@@ -37,6 +37,11 @@ export class LinkCommands {
     private readonly silentAfter = SILENT_AFTER,
   ) {}
 
+  /** Commands in a row the modem let time out (0 once it answers one): a modem in doubt. */
+  get unanswered(): number {
+    return this.timeouts;
+  }
+
   /** The modem answered something (e.g. a submit's result): not silent. */
   answered(): void {
     this.timeouts = 0;

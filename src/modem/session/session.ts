@@ -80,6 +80,11 @@ export class ModemSession extends EventEmitter<ModemSessionEvents> implements Mo
     return this.link.recovery;
   }
 
+  /** Commands in a row that timed out on the current link; 0 once the modem answers one. */
+  get unanswered(): number {
+    return this.link.commands.unanswered;
+  }
+
   /** Healing steps taken since start, by step; undefined without `opts.healing`. */
   get recoveries(): Readonly<Record<string, number>> | undefined {
     return this.link.recoveries;

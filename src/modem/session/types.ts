@@ -88,6 +88,8 @@ export interface ModemSessionApi {
   readonly identity: ModemIdentity | undefined;
   /** The healing step in progress while the modem does not answer; undefined otherwise (and for sessions without healing). */
   readonly recovery?: RecoveryStatus | undefined;
+  /** Commands in a row that timed out (0 once the modem answers one); absent where not tracked. */
+  readonly unanswered?: number;
   /** Resolves when the session is `ready` (immediately if it is). */
   whenReady(): Promise<void>;
   /**
