@@ -111,6 +111,9 @@ export class ModemWorker {
     // The detail of 'ready' is the registration (home, roaming), not an error.
     const onState = (s: unknown, detail: string | undefined): void => {
       this.#lastError = s === 'ready' ? undefined : detail;
+      // Signal, registration and operator are sampled only while the modem is on the
+      // network; once the link is lost they are no longer true (an unplugged modem has no signal).
+      if (s !== 'ready' && s !== 'not-registered') last = {};
       publish(this.#lastError);
     };
     const onHealth = (h: { signalDbm?: number; registration: string; operator?: string }): void => {

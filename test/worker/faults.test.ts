@@ -8,8 +8,13 @@ describe('built-in worker: modem faults', () => {
   it('keeps queued tasks through an unplug and sends each once after the replug', async () => {
     h = await startModemHarness();
     await h.session.whenReady();
+    await until(() => h.gateway.parts.modems.all()[0]?.signalDbm !== undefined, 5000, 'a health sample');
     h.sim.unplug();
     await until(() => h.session.state === 'disconnected', 5000, 'disconnected');
+    // An unplugged modem has no signal, registration or operator: the last sample is not kept.
+    await until(() => h.gateway.parts.modems.all()[0]?.state === 'disconnected', 5000, 'reported disconnected');
+    expect(h.gateway.parts.modems.all()[0]).not.toHaveProperty('signalDbm');
+    expect(h.gateway.parts.modems.all()[0]).not.toHaveProperty('registration');
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await h.gateway.send({ to: '+61404341143', msg: `while unplugged ${i}` }));
     await new Promise((r) => setTimeout(r, 100));
