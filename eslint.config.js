@@ -26,9 +26,9 @@ const COMPOSITION = ['src/modem-workers.ts', 'src/cli/**'];
 
 /** Each third-party package and the one place that imports it (`types`: `import type` also allowed there). */
 const PACKAGES = [
-  { name: 'fastify', regex: '^fastify(/|$)', owners: ['src/http/app.ts'], types: ['src/http/**'] },
-  // The dashboard's plugin serves its files with @fastify/static itself.
-  { name: '@fastify/*', regex: '^@fastify/', owners: ['src/http/app.ts', 'src/http/routes/dashboard.ts'] },
+  // api-docs.ts builds the app of /docs (swagger-ui) on its first request.
+  { name: 'fastify', regex: '^fastify(/|$)', owners: ['src/http/app.ts', 'src/http/api-docs.ts'], types: ['src/http/**'] },
+  { name: '@fastify/*', regex: '^@fastify/', owners: ['src/http/app.ts', 'src/http/api-docs.ts'] },
   { name: 'serialport', regex: '^(serialport|@serialport/[^/]+)(/|$)', owners: ['src/modem/serial-port.ts'] },
   { name: 'lowdb', regex: '^lowdb(/|$)', owners: ['src/queue/store/**'] },
   { name: 'pino', regex: '^pino(/|$)', owners: ['src/log.ts'] },
@@ -37,6 +37,7 @@ const PACKAGES = [
   { name: 'libphonenumber-js', regex: '^libphonenumber-js(/|$)', owners: ['src/gateway/message-rules.ts'] },
   { name: 'systemd-notify', regex: '^systemd-notify(/|$)', owners: ['src/service/notify-transport.ts'] },
   { name: 'mqtt', regex: '^mqtt(/|$)', owners: ['src/mqtt/mqtt-client.ts'] },
+  { name: 'pg', regex: '^pg(/|$)', owners: ['src/queue/postgres/pg-pool.ts'] },
   { name: 'preact', regex: '^preact(/|$)', owners: ['src/dashboard/**'] },
 ];
 

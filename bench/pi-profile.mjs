@@ -14,6 +14,10 @@
 //   modem draining meanwhile (100 ms per SMS, so the queue grows).
 // Usage: node bench/pi-profile.mjs [--history 100000] [--starts 5] [--idle 65] [--warm 200] [--load 10] [--connections 10]
 //        [--node-args "--optimize-for-size"]   (node flags after the product's own, to compare)
+//        [--sent-parts]   (the seeded tasks carry a sent part each, as the built-in worker leaves
+//                          them, finished over the last 12 hours: the delivery book reads them
+//                          all back at every start; without it they carry none, all finished
+//                          a day ago)
 // Needs taskset (util-linux) and two cores; never run in CI.
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     'server-core': { type: 'string', default: '0' },
     'bench-core': { type: 'string', default: '1' },
     'node-args': { type: 'string', default: '' },
+    'sent-parts': { type: 'boolean', default: false },
   },
 });
 const history = Number(values.history);
@@ -64,6 +69,25 @@ const dataDir = join(dir, 'data');
 const config = join(dir, 'bench-config.json');
 // The producer rate limit is a safeguard, not the subject here.
 writeFileSync(config, JSON.stringify({ rateLimit: { max: 10_000_000, windowMs: 1000 }, logLevel: 'info', logFormat: 'json' }));
+
+/** `n` finished tasks with one sent part each (a status report still possible), finished over the last 12 hours. */
+async function seedSentHistory(dir, n) {
+  const { FileStore } = await import(join(root, 'dist/src/queue/store/file-store.js'));
+  const store = await FileStore.open(dir);
+  const t0 = Date.now() - 12 * 3_600_000;
+  for (let i = 1; i <= n; i++) {
+    const at = new Date(t0 + Math.floor((i * 12 * 3_600_000) / n) - 60_000).toISOString();
+    const part = { reference: i & 0xff, modem: 'modem0:001010000000001', epoch: 0, sentAt: at, status: i % 10 ? 'delivered' : 'pending' };
+    store.finish({
+      _id: `seed${String(i).padStart(10, '0')}`, queue: 'sms', seq: i, data: { to: '+61404341143', msg: `history message number ${i}` },
+      status: 'done', priority: 0, parts: 1, createdAt: at, updatedAt: at, finishedAt: at,
+      attempts: [{ n: 1, worker: 'builtin:modem0', startedAt: at, endedAt: at, outcome: 'done' }],
+      delivery: { status: part.status, references: [part.reference], parts: [part], updatedAt: at },
+    });
+    if (i % 10_000 === 0) await store.commit();
+  }
+  await store.close();
+}
 
 /** Starts the gateway on the server core; resolves with the times to "listening" and to /readyz 200. */
 async function start() {
@@ -163,7 +187,7 @@ async function idleWindow(pid, seconds) {
 try {
   const client = await clientCost();
   const tSeed = performance.now();
-  if (history) await seedHistory(dataDir, history);
+  if (history) await (values['sent-parts'] ? seedSentHistory(dataDir, history) : seedHistory(dataDir, history));
   const seedMs = performance.now() - tSeed;
 
   // 1. start-up and the first send, --starts times (the history stays as seeded: no send
@@ -197,6 +221,7 @@ try {
     nodeArgs,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), serverCore, benchCore: values['bench-core'] },
     history,
+    sentParts: values['sent-parts'],
     seedSeconds: round(seedMs / 1000),
     starts: runs,
     startup: { listenMedianMs: Math.round(median(runs.map((x) => x.listenMs))), readyMedianMs: Math.round(median(runs.map((x) => x.readyMs))), readyMaxMs: Math.max(...runs.map((x) => x.readyMs)) },
@@ -213,7 +238,7 @@ try {
   console.log(JSON.stringify(result, null, 2));
   const h = history.toLocaleString('en');
   const f = (ms) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`\n| measure (serve on the simulated modem, core ${serverCore}; ${h} finished tasks; node ${nodeArgs.join(' ')}) | result |`);
+  console.log(`\n| measure (serve on the simulated modem, core ${serverCore}; ${h} finished tasks${values['sent-parts'] ? ', a sent part each' : ''}; node ${nodeArgs.join(' ')}) | result |`);
   console.log('|---|---|');
   console.log(`| start-up to "listening" (median of ${starts}) | ${f(result.startup.listenMedianMs)} |`);
   console.log(`| start-up to /readyz 200 (median of ${starts}; max) | ${f(result.startup.readyMedianMs)}; ${f(result.startup.readyMaxMs)} |`);

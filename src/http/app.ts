@@ -1,11 +1,11 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { GatewayParts } from '../gateway/gateway-parts.js';
+import { lazyApiDocs } from './api-docs.js';
 import { Authenticator, type Principal } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { registerJsonBody } from './json-body.js';
@@ -147,10 +147,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, { queue: parts.queue, gatewayId: parts.id, guards, facts: deps.system ?? { config } });
   await app.register(dashboardRoutes, { guards, ...(deps.dashboardDir !== undefined && { dir: deps.dashboardDir }) });
   // Interactive documentation of /openapi.json, open to anyone like the document itself;
-  // its scripts and styles come from the package, never from another site.
+  // loaded on its first request (api-docs.ts).
   await app.register(async (docs) => {
     declareAccess(docs, guards, publicRoutes());
-    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+    lazyApiDocs(docs, () => app.swagger());
   });
   return app;
 }

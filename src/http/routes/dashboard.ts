@@ -1,11 +1,11 @@
-import staticFiles from '@fastify/static';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { RequestGuards } from '../request-guards.js';
 import { declareAccess, publicRoutes } from '../route-access.js';
+import { assetFiles } from './asset-files.js';
 
 /** What the dashboard plugin needs. */
 export interface DashboardRoutesOptions {
@@ -52,7 +52,7 @@ export function dashboardDir(): string {
  * The dashboard's files, public (the app asks /v1/session itself and logs in through
  * the API like any client): `GET /` the app's page, never cached so a new build shows
  * at once; `GET /assets/*` its scripts and styles, cached for a year when the name
- * carries a hash. Without a build `GET /` answers 503 saying how to build it.
+ * carries a hash (asset-files.ts). Without a build `GET /` answers 503 saying how to build it.
  */
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
   declareAccess(app, opts.guards, publicRoutes());
@@ -72,17 +72,8 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
 
   // Files are looked up per request (wildcard route): a build made after the start is
   // served without a restart; the directory need not exist yet.
-  await app.register(staticFiles, {
+  app.get('/assets/*', { schema: { hide: true } }, assetFiles({
     root: join(dir, 'assets'),
-    prefix: '/assets/',
-    index: false,
-    list: false,
-    decorateReply: false,
-    cacheControl: false,
-    dotfiles: 'deny',
-    suppressWarning: true,
-    setHeaders: (reply, path) => {
-      reply.header('cache-control', HASHED.test(basename(path)) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
+    cacheControl: (name) => (HASHED.test(name) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  }));
 }

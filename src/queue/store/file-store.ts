@@ -15,7 +15,7 @@ import { StoreEvents } from './store-events.js';
 import { syncDirectory } from './durable-json-file.js';
 import { writeFirstManifest } from './first-manifest.js';
 import { GroupCommit } from './group-commit.js';
-import { HistoryIndex, type HistoryMeta } from './history-index.js';
+import { HistoryIndex, historyMeta, type HistoryMeta } from './history-index.js';
 import { SegmentMap } from './live-segments.js';
 import { StoreFiles } from './store-files.js';
 import { loadStore, type LoadedState } from './store-loader.js';
@@ -242,9 +242,7 @@ export class FileStore {
   }
 
   #indexHistory(t: Task, pos: LogPosition, into: HistoryIndex = this.history): void {
-    const meta: HistoryMeta = { _id: t._id, queue: t.queue, seq: t.seq, status: t.status, finishedAt: t.finishedAt ?? t.updatedAt, pos };
-    if (t.idempotencyKey !== undefined) meta.idempotencyKey = t.idempotencyKey;
-    into.set(meta);
+    into.set(historyMeta(t, pos));
     if (t.seq > this.maxSeq) this.maxSeq = t.seq;
   }
 

@@ -1,4 +1,4 @@
-import { TASK_STATUSES, type TaskStatus } from '../task.js';
+import { TASK_STATUSES, type Task, type TaskStatus } from '../task.js';
 import type { LogPosition } from './append-log.js';
 
 /** What the index keeps of a finished task (the task itself stays on disk). */
@@ -9,8 +9,25 @@ export interface HistoryMeta {
   status: TaskStatus;
   finishedAt: string;
   idempotencyKey?: string;
+  /**
+   * The task carries the parts a modem took (`delivery.parts`): a status report may still
+   * be matched to it, so the delivery book reads it back at start (delivery-restore.ts).
+   */
+  sentParts?: true;
   pos: LogPosition;
 }
+
+/** The meta of a finished task stored at `pos`. */
+export function historyMeta(t: Task, pos: LogPosition): HistoryMeta {
+  const meta: HistoryMeta = { _id: t._id, queue: t.queue, seq: t.seq, status: t.status, finishedAt: t.finishedAt ?? t.updatedAt, pos };
+  if (t.idempotencyKey !== undefined) meta.idempotencyKey = t.idempotencyKey;
+  const parts = t.delivery?.parts;
+  if (Array.isArray(parts) && parts.some(Boolean)) meta.sentParts = true;
+  return meta;
+}
+
+/** The high bit of a slot's status byte: the task has sent parts (the six statuses use the low bits). */
+const SENT_PARTS = 0x80;
 
 /**
  * The in-memory index of history: for 100,000 finished tasks a Map of small objects
@@ -49,7 +66,7 @@ export class HistoryIndex {
     this.#length[slot] = meta.pos.length;
     this.#seq[slot] = meta.seq;
     this.#finished[slot] = Date.parse(meta.finishedAt);
-    this.#status[slot] = TASK_STATUSES.indexOf(meta.status);
+    this.#status[slot] = TASK_STATUSES.indexOf(meta.status) | (meta.sentParts ? SENT_PARTS : 0);
     this.#queue[slot] = q;
     if (meta.idempotencyKey !== undefined) this.#keys.set(slot, meta.idempotencyKey);
     else this.#keys.delete(slot);
@@ -86,6 +103,22 @@ export class HistoryIndex {
     for (let slot = this.#ids.length - 1; slot >= 0; slot--) yield this.#meta(slot);
   }
 
+  /**
+   * The metas with sent parts among the newest entries, newest first: the walk back from
+   * the newest insertion stops at the first entry finished before `sinceMs` or after
+   * `maxLooked` entries (with or without parts). Read off the columns: only the entries
+   * returned get a meta, so a history of tasks without parts costs no reads and no objects.
+   */
+  sentPartsSince(sinceMs: number, maxLooked: number): HistoryMeta[] {
+    const found: HistoryMeta[] = [];
+    let looked = 0;
+    for (let slot = this.#ids.length - 1; slot >= 0; slot--) {
+      if (this.#finished[slot]! < sinceMs || ++looked > maxLooked) break;
+      if (this.#status[slot]! & SENT_PARTS) found.push(this.#meta(slot));
+    }
+    return found;
+  }
+
   /** Takes over the content of `other` (a freshly loaded index); `other` is left empty. */
   replaceWith(other: HistoryIndex): void {
     this.#slots = other.#slots;
@@ -116,12 +149,13 @@ export class HistoryIndex {
       _id: this.#ids[slot]!,
       queue: this.#queues[this.#queue[slot]!]!,
       seq: this.#seq[slot]!,
-      status: TASK_STATUSES[this.#status[slot]!]!,
+      status: TASK_STATUSES[this.#status[slot]! & ~SENT_PARTS]!,
       finishedAt: new Date(this.#finished[slot]!).toISOString(),
       pos: { offset: this.#offset[slot]!, length: this.#length[slot]! },
     };
     const key = this.#keys.get(slot);
     if (key !== undefined) m.idempotencyKey = key;
+    if (this.#status[slot]! & SENT_PARTS) m.sentParts = true;
     return m;
   }
 

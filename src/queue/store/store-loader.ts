@@ -4,7 +4,7 @@ import { KatarError } from '../../errors.js';
 import type { InboxEntry, Task } from '../task.js';
 import type { LogMark } from './append-log.js';
 import { readSlots, SLOTS_FILE, type Claims } from './commit-slots.js';
-import { HistoryIndex, type HistoryMeta } from './history-index.js';
+import { HistoryIndex, historyMeta } from './history-index.js';
 import { scanLog, type ScannedRecord } from './log-scan.js';
 import { readSegment, SEGMENT_DIR } from './live-segments.js';
 import { readManifest, type Manifest } from './manifest.js';
@@ -177,9 +177,7 @@ class Loader {
     const why = taskProblem(value);
     if (why) return why;
     const t = value as Task;
-    const meta: HistoryMeta = { _id: t._id, queue: t.queue, seq: t.seq, status: t.status, finishedAt: t.finishedAt ?? t.updatedAt, pos: { offset: r.offset, length: r.length } };
-    if (t.idempotencyKey !== undefined) meta.idempotencyKey = t.idempotencyKey;
-    this.s.history.set(meta);
+    this.s.history.set(historyMeta(t, { offset: r.offset, length: r.length }));
     this.seq(t.seq);
     return undefined;
   }
