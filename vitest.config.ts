@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
-    globalSetup: ['test/global-setup.ts', 'test/setup/chromium.ts', 'test/setup/mosquitto.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/setup/chromium.ts', 'test/setup/mosquitto.ts', 'test/setup/postgres.ts'],
     reporters: ['default'],
   },
 });

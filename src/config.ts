@@ -97,8 +97,11 @@ export interface Config extends SendRouting {
    */
   rateLimit: { max: number; windowMs: number; authFailures: number };
   retention: { historyDays: number; inboxDays: number; schedule: string };
-  /** Free space (bytes) below which new tasks are refused, so outcomes of sends in flight can still be recorded. */
-  store: { reserveBytes: number };
+  /**
+   * Where the queue lives: `file` (the data dir, default) or `postgres` (shared by a fleet, docs/FLEET.md).
+   * `reserveBytes`: free space below which the file store refuses new tasks (outcomes in flight still fit).
+   */
+  store: { kind: 'file' | 'postgres'; reserveBytes: number; url?: string; urlEnv?: string; poolSize: number };
   /**
    * Settings per queue name, on a null-prototype object: a name from a URL or a config
    * file ("constructor", "__proto__") must never find a member of Object.prototype.
@@ -268,6 +271,17 @@ function readWebhook(value: unknown, path: string): WebhookConfig {
   };
 }
 
+/** `store`: the file store (default) or a shared PostgreSQL database, with its url given or named by an environment variable. */
+function readStore(st: Reader): Config['store'] {
+  const kind = st.oneOf('kind', 'file', ['file', 'postgres'] as const);
+  const url = st.str('url', undefined, /^postgres(ql)?:\/\//, 'must be a postgres:// url');
+  const urlEnv = st.str('urlEnv', undefined, /^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable');
+  if (kind === 'postgres' && url === undefined && urlEnv === undefined) fail(st.key('url'), 'is required with kind "postgres" (or name the environment variable that holds it with urlEnv)');
+  if (url !== undefined && urlEnv !== undefined) fail(st.key('urlEnv'), 'and url exclude each other');
+  const reserveBytes = st.int('reserveBytes', 16 * 1024 * 1024, 0, 1024 ** 4);
+  return { kind, reserveBytes, ...(url !== undefined && { url }), ...(urlEnv !== undefined && { urlEnv }), poolSize: st.int('poolSize', 5, 1, 100) };
+}
+
 function readWebhooks(raw: unknown): WebhookConfig[] {
   const list = raw ?? [];
   if (!Array.isArray(list)) fail('webhooks', 'must be an array of {name, url, events, secret}');
@@ -317,7 +331,7 @@ export function parseConfig(raw: unknown): Config {
   const ret = r.sub('retention');
   ret.allow('historyDays', 'inboxDays', 'schedule');
   const st = r.sub('store');
-  st.allow('reserveBytes');
+  st.allow('kind', 'reserveBytes', 'url', 'urlEnv', 'poolSize');
   const ev = r.sub('events');
   ev.allow('retentionDays', 'maxEvents');
   const cfg: Config = {
@@ -338,7 +352,7 @@ export function parseConfig(raw: unknown): Config {
       inboxDays: ret.int('inboxDays', 30, 1, 3650),
       schedule: ret.str('schedule', '17 3 * * *', /^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "17 3 * * *"')!,
     },
-    store: { reserveBytes: st.int('reserveBytes', 16 * 1024 * 1024, 0, 1024 ** 4) },
+    store: readStore(st),
     queues,
     modems,
     webhooks: readWebhooks(r.obj.webhooks),

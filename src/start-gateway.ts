@@ -57,14 +57,20 @@ export async function startGateway(config: Config, logger: Logger, components: C
   try {
     const gatewayId = await loadGatewayId(config.dataDir, config.gatewayId);
     const storeLog = logger.child({ module: 'store' });
-    const queue = await openFileQueue({
-      dataDir: config.dataDir,
-      queues: config.queues,
-      maxLiveTasks: config.maxLiveTasks,
-      reserveBytes: config.store.reserveBytes,
-      isLocalWorker: (w) => isOwnBuiltinWorker(w, gatewayId),
-      onWarning: (msg, details) => storeLog.warn(details, msg),
-    });
+    const isLocalWorker = (w: string): boolean => isOwnBuiltinWorker(w, gatewayId);
+    // A fleet's shared queue (docs/FLEET.md) or this box's data directory. Loaded only when
+    // configured: a gateway on the file store does not carry the pg package.
+    const queue =
+      config.store.kind === 'postgres'
+        ? await (await import('./queue/postgres/open-pg-queue.js')).openPgQueue({ dataDir: config.dataDir, url: config.store.url, urlEnv: config.store.urlEnv, poolSize: config.store.poolSize, queues: config.queues, maxLiveTasks: config.maxLiveTasks, isLocalWorker, applicationName: `katar-sms ${gatewayId}` })
+        : await openFileQueue({
+            dataDir: config.dataDir,
+            queues: config.queues,
+            maxLiveTasks: config.maxLiveTasks,
+            reserveBytes: config.store.reserveBytes,
+            isLocalWorker,
+            onWarning: (msg, details) => storeLog.warn(details, msg),
+          });
     closers.push(() => queue.close());
     queue.onHealthChange((h) => {
       if (!h.writable) storeLog.error({ reason: h.reason, freeBytes: h.freeBytes }, 'the store cannot write: new sends are refused (507) until it can; nothing unacknowledged is kept');

@@ -1,0 +1,182 @@
+/**
+ * What the synchronous members of SmsQueue answer from (counts, nextPriority,
+ * waitForWork, dataMarks): a small copy of the shared queue in memory, the live tasks'
+ * ordering columns and the finished tasks' counts. Kept current by this box's own
+ * commits and re-read when another box notifies a change (LISTEN/NOTIFY), after every
+ * reconnect of the listener, and on the poll behind it. Another box's change is seen
+ * after that re-read: milliseconds, never a wrong answer for longer.
+ */
+import { mayTake, type LeaseAccept } from '../lease-filter.js';
+import type { Task, TaskStatus } from '../task.js';
+import type { Now, PgChanged } from './pg-batch.js';
+import type { Row, Sql } from './pg-pool.js';
+
+/** A live task as the mirror knows it: what decides whether and when it is handed out. */
+interface LiveTask {
+  queue: string;
+  status: TaskStatus;
+  priority: number;
+  seq: number;
+  sendAtMs: number | undefined;
+  readyTick: number;
+  modems: string[] | undefined;
+}
+
+type Counts = Record<TaskStatus, number>;
+const zero = (): Counts => ({ paused: 0, queued: 0, 'in progress': 0, done: 0, failed: 0, cancelled: 0 });
+const LIVE = new Set<TaskStatus>(['queued', 'paused', 'in progress']);
+const LIVE_COLUMNS = 'id, queue, status, priority, seq, send_at_ms, ready_tick, modems';
+
+function liveOf(r: Row): LiveTask {
+  return {
+    queue: r.queue as string,
+    status: r.status as TaskStatus,
+    priority: Number(r.priority),
+    seq: Number(r.seq),
+    sendAtMs: r.send_at_ms === null ? undefined : Number(r.send_at_ms),
+    readyTick: Number(r.ready_tick),
+    modems: (r.modems as string[] | null) ?? undefined,
+  };
+}
+
+export class QueueMirror {
+  #live = new Map<string, LiveTask>();
+  #finished = new Map<string, Counts>();
+  #maxSeq = 0;
+  #newestMs: number | undefined;
+
+  /** This box's changes committed while a read of the live tasks was under way (re-applied after it). */
+  #during: PgChanged[] | undefined;
+  /** Set when such changes were re-applied: the caller reads once more to settle them. */
+  unsettled = false;
+
+  /** Reads it all again from the database: live tasks, finished counts, marks. */
+  async load(sql: Sql): Promise<void> {
+    await this.loadLive(sql);
+    // A count that moved while the counts were read (a finish committed here, or heard
+    // from another box) may or may not be in what the read saw: read again (a few times
+    // at most; past that the counts kept moving by themselves stay until the next read).
+    for (let tries = 0; tries < 3; tries++) {
+      const before = this.#finishes;
+      const finished = new Map<string, Counts>();
+      for (const r of await sql.query(`SELECT queue, status, count(*)::bigint AS n FROM tasks WHERE finished_at_ms IS NOT NULL GROUP BY queue, status`)) {
+        const c = finished.get(r.queue as string) ?? zero();
+        c[r.status as TaskStatus] = Number(r.n);
+        finished.set(r.queue as string, c);
+      }
+      if (this.#finishes !== before) continue;
+      this.#finished = finished;
+      break;
+    }
+    const [m] = await sql.query(`SELECT (SELECT last_value FROM katar_seq) AS seq, (SELECT is_called FROM katar_seq) AS called,
+      GREATEST((SELECT max(updated_ms) FROM tasks WHERE finished_at_ms IS NULL), (SELECT max(finished_at_ms) FROM tasks), (SELECT max(received_ms) FROM inbox)) AS newest`);
+    this.#maxSeq = Math.max(this.#maxSeq, m!.called ? Number(m!.seq) : 0);
+    if (m!.newest !== null) this.#newestMs = Math.max(this.#newestMs ?? -Infinity, Number(m!.newest));
+  }
+
+  /** Finishes counted since the start (this box's and those heard of): tells a read of the counts that they moved under it. */
+  #finishes = 0;
+
+  /**
+   * Reads the live tasks again (another box changed some). This box's own changes that
+   * commit meanwhile may or may not be in what the read saw: they are applied again on
+   * top, and `unsettled` asks for one more read to settle any that the read had already
+   * overtaken.
+   */
+  async loadLive(sql: Sql): Promise<void> {
+    this.#during = [];
+    try {
+      const live = new Map<string, LiveTask>();
+      const rows = await sql.query(`SELECT ${LIVE_COLUMNS} FROM tasks WHERE status IN ('queued', 'paused', 'in progress')`);
+      for (const r of rows) live.set(r.id as string, liveOf(r));
+      this.#live = live;
+      const during = this.#during;
+      for (const c of during) this.#applyLive(c);
+      this.unsettled = during.length > 0;
+    } finally {
+      this.#during = undefined;
+    }
+  }
+
+  /** Reads the tasks `ids` again (another box changed them): live ones are kept, the others dropped. */
+  async loadIds(sql: Sql, ids: string[]): Promise<void> {
+    const rows = await sql.query(`SELECT ${LIVE_COLUMNS} FROM tasks WHERE id = ANY($1::text[])`, [ids]);
+    const found = new Map(rows.map((r) => [r.id as string, r]));
+    for (const id of ids) {
+      const r = found.get(id);
+      if (r && LIVE.has(r.status as TaskStatus)) this.#live.set(id, liveOf(r));
+      else this.#live.delete(id);
+    }
+  }
+
+  /** Another box finished tasks: its counts move here too (the notification carries them). */
+  addFinished(queue: string, status: TaskStatus, n: number): void {
+    this.#finishes++;
+    const c = this.#finished.get(queue) ?? zero();
+    c[status] += n;
+    this.#finished.set(queue, c);
+  }
+
+  /** Follows this box's committed changes. */
+  apply(changes: readonly PgChanged[]): void {
+    for (const c of changes) {
+      this.#see(c.task);
+      if (!LIVE.has(c.task.status) && (c.from === null || LIVE.has(c.from))) this.addFinished(c.task.queue, c.task.status, 1);
+      this.#applyLive(c);
+      this.#during?.push(c);
+    }
+  }
+
+  #applyLive({ task, readyTick }: PgChanged): void {
+    if (!LIVE.has(task.status)) return void this.#live.delete(task._id);
+    this.#live.set(task._id, { queue: task.queue, status: task.status, priority: task.priority, seq: task.seq, sendAtMs: task.sendAt ? Date.parse(task.sendAt) : undefined, readyTick, modems: task.modems });
+  }
+
+  /** A received SMS or another record with a seq and a time stamp. */
+  seen(seq: number, wallMs: number): void {
+    this.#maxSeq = Math.max(this.#maxSeq, seq);
+    this.#newestMs = Math.max(this.#newestMs ?? -Infinity, wallMs);
+  }
+
+  #see(t: Task): void {
+    this.seen(t.seq, Date.parse(t.updatedAt));
+  }
+
+  /** Tasks of `queue` per status. */
+  counts(queue: string): Counts {
+    const c = { ...(this.#finished.get(queue) ?? zero()) };
+    for (const t of this.#live.values()) if (t.queue === queue) c[t.status]++;
+    return c;
+  }
+
+  /** Live tasks of every queue (the limit of `add`). */
+  get liveCount(): number {
+    return this.#live.size;
+  }
+
+  #ready(t: LiveTask, queue: string, now: Now, accept: LeaseAccept | undefined): boolean {
+    return t.queue === queue && t.status === 'queued' && mayTake(accept, t.modems) && (t.sendAtMs === undefined || t.sendAtMs <= now.wall) && t.readyTick <= now.tick;
+  }
+
+  /** Priority of the task the next lease would take: highest priority among the ready ones. */
+  nextPriority(queue: string, now: Now, accept?: LeaseAccept): number | undefined {
+    let best: number | undefined;
+    for (const t of this.#live.values()) if (this.#ready(t, queue, now, accept) && (best === undefined || t.priority > best)) best = t.priority;
+    return best;
+  }
+
+  /** Milliseconds until a queued task `accept` may take falls due (scheduled or backing off). */
+  msUntilDue(queue: string, now: Now, accept?: LeaseAccept): number | undefined {
+    let soonest: number | undefined;
+    for (const t of this.#live.values()) {
+      if (t.queue !== queue || t.status !== 'queued' || !mayTake(accept, t.modems)) continue;
+      const wait = Math.max(t.sendAtMs === undefined ? 0 : t.sendAtMs - now.wall, t.readyTick - now.tick, 0);
+      if (soonest === undefined || wait < soonest) soonest = wait;
+    }
+    return soonest;
+  }
+
+  marks(): { seq: number; newestMs: number | undefined } {
+    return { seq: this.#maxSeq, newestMs: this.#newestMs };
+  }
+}

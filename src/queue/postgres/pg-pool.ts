@@ -1,0 +1,181 @@
+/**
+ * The only importer of `pg` (eslint.config.js): a pool of connections, transactions, one
+ * listening connection for LISTEN/NOTIFY, and the translation of a database that cannot
+ * be reached into the queue's STORE_UNAVAILABLE. Everything else of src/queue/postgres/
+ * talks to PostgreSQL through the small types below.
+ */
+import pg from 'pg';
+import { KatarError, isKatarError } from '../../errors.js';
+
+// bigint (seq, event ids, ms timestamps) as JavaScript numbers: every value we store is
+// far below 2^53, and the queue's types are numbers.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/** A row as the driver gives it. */
+export type Row = Record<string, unknown>;
+
+/** What a statement runs on: the pool, or the client of one transaction. */
+export interface Sql {
+  query(text: string, values?: unknown[]): Promise<Row[]>;
+}
+
+/** A notification from another connection (or this process's own). */
+export interface Notice {
+  channel: string;
+  payload: string;
+}
+
+/** SQLSTATE classes and codes that mean "the database is not there": connection lost, shutting down, out of resources. */
+const UNAVAILABLE_STATES = /^(08|53|57P0[123]|58)/;
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/** True when `err` says the database could not be reached or went away (not a refusal of the statement). */
+export function isUnavailable(err: unknown): boolean {
+  if (isKatarError(err)) return err.code === 'STORE_UNAVAILABLE';
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (typeof e.code === 'string' && (UNAVAILABLE_STATES.test(e.code) || NETWORK_ERRORS.has(e.code))) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)|Cannot use a pool after calling end/i.test(e.message ?? '');
+}
+
+/** The queue's refusal for a database that cannot be reached: nothing was stored (HTTP 503 with Retry-After). */
+export function unavailable(err: unknown): KatarError {
+  return new KatarError('STORE_UNAVAILABLE', `the queue database cannot be reached: ${(err as Error).message}`, { retryAfterSeconds: 5 }, { cause: err });
+}
+
+/** SQLSTATE of a unique-constraint violation, or of a serialization failure / deadlock (both retried once). */
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
+
+/** Options of a pool. */
+export interface PoolOptions {
+  url: string;
+  /** Connections at most (default 5: a Pi's share of a shared server). */
+  size?: number;
+  /** Answered as the connection's application_name (shown in pg_stat_activity). */
+  applicationName?: string;
+}
+
+/** A pool of connections to the queue's database. */
+export class Database {
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+  readonly #appName: string;
+  #listener: pg.Client | undefined;
+  #closed = false;
+
+  constructor(o: PoolOptions) {
+    this.#url = o.url;
+    this.#appName = o.applicationName ?? 'katar-sms';
+    this.#pool = new pg.Pool({ connectionString: o.url, max: o.size ?? 5, application_name: this.#appName, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+    // An idle connection that dies (the server restarted) must not crash the process.
+    this.#pool.on('error', () => undefined);
+  }
+
+  /** One statement on any free connection. */
+  async query(text: string, values?: unknown[]): Promise<Row[]> {
+    try {
+      return (await this.#pool.query(text, values)).rows as Row[];
+    } catch (err) {
+      throw isUnavailable(err) ? unavailable(err) : err;
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction (READ COMMITTED) and commits; resolves only after the
+   * COMMIT, so nothing is acknowledged that is not durable. Any error rolls back; a lost
+   * connection becomes STORE_UNAVAILABLE.
+   */
+  async tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw isUnavailable(err) ? unavailable(err) : err;
+    }
+    const sql: Sql = { query: async (text, values) => (await client.query(text, values)).rows as Row[] };
+    let broken = false;
+    // A checked-out client whose connection dies between statements emits 'error' (the
+    // pool listens only on idle ones): the next statement fails, and it is thrown away.
+    const onError = (): void => void (broken = true);
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const out = await fn(sql);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      broken = broken || isUnavailable(err);
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw broken ? unavailable(err) : err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** Runs `fn` on one connection of its own, outside any transaction (session advisory locks). */
+  async session<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw isUnavailable(err) ? unavailable(err) : err;
+    }
+    let broken = false;
+    const onError = (): void => void (broken = true);
+    client.on('error', onError);
+    try {
+      return await fn({ query: async (text, values) => (await client.query(text, values)).rows as Row[] });
+    } catch (err) {
+      broken = broken || isUnavailable(err);
+      throw broken ? unavailable(err) : err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Listens on `channels` on a connection of its own. When that connection is lost it is
+   * opened again (every `retryMs`), and `onConnect` runs after each (re)connect: what
+   * was notified meanwhile is lost, so the caller re-reads.
+   */
+  async listen(channels: string[], onNotice: (n: Notice) => void, onConnect: () => void, retryMs = 1_000): Promise<void> {
+    const connect = async (): Promise<void> => {
+      if (this.#closed) return;
+      const client = new pg.Client({ connectionString: this.#url, application_name: `${this.#appName} listen` });
+      let gone = false;
+      const again = (): void => {
+        if (gone) return;
+        gone = true;
+        if (this.#listener === client) this.#listener = undefined;
+        client.removeAllListeners('notification');
+        void client.end().catch(() => undefined);
+        if (!this.#closed) setTimeout(() => void connect().catch(() => undefined), retryMs).unref();
+      };
+      client.on('error', again);
+      client.on('end', again);
+      client.on('notification', (m) => onNotice({ channel: m.channel, payload: m.payload ?? '' }));
+      try {
+        await client.connect();
+        for (const c of channels) await client.query(`LISTEN ${c}`);
+      } catch {
+        again();
+        return;
+      }
+      if (this.#closed) return void client.end().catch(() => undefined);
+      this.#listener = client;
+      onConnect();
+    };
+    await connect();
+  }
+
+  /** Closes the listening connection and the pool. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const l = this.#listener;
+    this.#listener = undefined;
+    if (l) await l.end().catch(() => undefined);
+    await this.#pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Tasks and received SMS as rows: the document (`doc`, the Task or InboxEntry as the
+ * API shows it) beside the columns that claims, listings and retention filter on. One
+ * writer per shape, so that a column never disagrees with its document.
+ */
+import type { EventDraft } from '../task-events.js';
+import type { InboxEntry, Task } from '../task.js';
+import type { Row, Sql } from './pg-pool.js';
+
+/** An event before it is numbered; modem events have no queue. */
+export type EventDraftAny = Omit<EventDraft, 'queue'> & { queue?: string };
+
+const ms = (s: string | undefined): number | null => (s === undefined ? null : Date.parse(s));
+
+/** The task a row holds. */
+export const taskOf = (r: Row): Task => r.doc as Task;
+
+/** The received SMS a row holds. */
+export const entryOf = (r: Row): InboxEntry => r.doc as InboxEntry;
+
+/** `n` fresh numbers of the shared sequence (tasks and received SMS), in order. */
+export async function nextSeqs(sql: Sql, n: number): Promise<number[]> {
+  const rows = await sql.query(`SELECT nextval('katar_seq') AS seq FROM generate_series(1, $1)`, [n]);
+  return rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+}
+
+/** Inserts new tasks (one statement). */
+export async function insertTasks(sql: Sql, tasks: Task[]): Promise<void> {
+  if (!tasks.length) return;
+  await sql.query(
+    `INSERT INTO tasks (id, queue, seq, status, priority, to_number, send_at_ms, valid_until_ms, modems, idempotency_key, updated_ms, doc)
+     SELECT x.id, x.queue, x.seq, x.status, x.priority, x.to_number, x.send_at_ms, x.valid_until_ms,
+            CASE WHEN x.modems IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(x.modems)) END,
+            x.idempotency_key, x.updated_ms, x.doc
+     FROM jsonb_to_recordset($1::jsonb) AS x(id text, queue text, seq bigint, status text, priority integer, to_number text, send_at_ms bigint,
+          valid_until_ms bigint, modems jsonb, idempotency_key text, updated_ms bigint, doc jsonb)`,
+    [
+      JSON.stringify(
+        tasks.map((t) => ({
+          id: t._id,
+          queue: t.queue,
+          seq: t.seq,
+          status: t.status,
+          priority: t.priority,
+          to_number: t.data.to,
+          send_at_ms: ms(t.sendAt),
+          valid_until_ms: ms(t.validUntil),
+          modems: t.modems?.length ? t.modems : null,
+          idempotency_key: t.idempotencyKey ?? null,
+          updated_ms: Date.parse(t.updatedAt),
+          doc: t,
+        })),
+      ),
+    ],
+  );
+}
+
+/**
+ * Writes a task that no worker holds (queued again, paused, finished): its lease columns
+ * cleared, `readyTick` the tick before which it is not handed out (a retry backoff; 0:
+ * none). The lease token moves on, so a write conditioned on the old one fails.
+ */
+export async function saveUnleased(sql: Sql, t: Task, readyTick: number): Promise<void> {
+  await sql.query(
+    `UPDATE tasks SET status = $2, priority = $3, ready_tick = $4, lease_worker = NULL, lease_expires_tick = NULL, submitting = false,
+       lease_token = lease_token + 1, updated_ms = $5, finished_at_ms = $6, doc = $7 WHERE id = $1`,
+    [t._id, t.status, t.priority, readyTick, Date.parse(t.updatedAt), ms(t.finishedAt), t],
+  );
+}
+
+/** Replaces the document of a task, its lease and status untouched (delivery reports, `sentMs`: a part was just sent). */
+export async function saveDoc(sql: Sql, t: Task, sentMs?: number): Promise<void> {
+  await sql.query('UPDATE tasks SET doc = $2, updated_ms = $3, sent_ms = COALESCE($4, sent_ms) WHERE id = $1', [t._id, t, Date.parse(t.updatedAt), sentMs ?? null]);
+}
+
+/** The tasks with these ids, locked for this transaction (FOR UPDATE), by id. */
+export async function lockTasks(sql: Sql, ids: string[]): Promise<Map<string, Task>> {
+  if (!ids.length) return new Map();
+  const rows = await sql.query('SELECT doc FROM tasks WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+  return new Map(rows.map((r) => [taskOf(r)._id, taskOf(r)]));
+}
+
+/** A task by id, unlocked. */
+export async function readTask(sql: Sql, id: string): Promise<Task | undefined> {
+  const [r] = await sql.query('SELECT doc FROM tasks WHERE id = $1', [id]);
+  return r ? taskOf(r) : undefined;
+}
+
+/** Inserts a received SMS; undefined when its dedup key is already stored in its queue. */
+export async function insertEntry(sql: Sql, e: InboxEntry): Promise<boolean> {
+  const rows = await sql.query(
+    `INSERT INTO inbox (id, queue, seq, from_number, received_ms, dedup_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (queue, dedup_key) DO NOTHING RETURNING id`,
+    [e._id, e.queue, e.seq, e.from, Date.parse(e.receivedAt), e.dedupKey ?? null, e],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Appends events, numbered from the one counter row. Taking its row lock is the last
+ * thing a transaction does before COMMIT, so events become visible in id order: a reader
+ * that saw event n never later finds an event below n appear. `box` marks the writer (each
+ * box tells its listeners of the others' events). Returns the numbered events.
+ */
+export async function appendEvents(sql: Sql, drafts: EventDraftAny[], at: string, box: string): Promise<Array<EventDraftAny & { id: number; time: string }>> {
+  if (!drafts.length) return [];
+  // One statement from the counter's lock to COMMIT: the number, the rows and the
+  // notification, so the writers that take turns on the counter wait as little as can be.
+  const [r] = await sql.query(
+    `WITH c AS (UPDATE event_counter SET last = last + $3 RETURNING last),
+     ins AS (INSERT INTO events (id, type, time_ms, queue, data, box)
+       SELECT c.last - $3 + 1 + x.i, x.type, x.time_ms, x.queue, x.data, $2
+       FROM c, jsonb_to_recordset($1::jsonb) AS x(i integer, type text, time_ms bigint, queue text, data jsonb))
+     SELECT c.last, pg_notify('katar_events', json_build_object('box', $2::text, 'newest', c.last)::text) FROM c`,
+    [JSON.stringify(drafts.map((e, i) => ({ i, type: e.type, time_ms: Date.parse(at), queue: e.queue ?? null, data: e.data }))), box, drafts.length],
+  );
+  const first = Number(r!.last) - drafts.length + 1;
+  return drafts.map((d, i) => ({ ...d, id: first + i, time: at }));
+}
