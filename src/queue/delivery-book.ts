@@ -6,6 +6,7 @@ import { DeliveryIndex, type SentPart } from './delivery-index.js';
 import { readSentParts } from './delivery-restore.js';
 import { foldDelivery, hasPartList, readReportStatus, type ReportVerdict } from './delivery-status.js';
 import type { FileStore } from './store/file-store.js';
+import { HeldReports } from './held-reports.js';
 import type { Delivery, DeliveryPart, DeliveryStatus, Task } from './task.js';
 
 /** A status report as the modem gave it, with the modem it came from. */
@@ -50,12 +51,6 @@ export interface DeliveryBookOptions {
   holdMs?: number;
 }
 
-interface Held {
-  queue: string;
-  report: StatusReportIn;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * Matches status reports to the parts they are about (docs/DELIVERY.md) and records the
  * outcome on the task, live or finished. Parts are known from the moment the modem
@@ -68,10 +63,9 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   readonly #store: FileStore;
   readonly #emitDelivery: (t: Task) => void;
   readonly #clock: Clock;
-  readonly #holdMs: number;
   readonly #index: DeliveryIndex;
   readonly #inflight = new Map<string, number>();
-  readonly #held: Held[] = [];
+  readonly #held: HeldReports;
   readonly #counts = new Map<string, ReportCounts>();
   #loaded: Promise<void> | undefined;
   /** Read-modify-write of one task at a time (a history read sits between them). */
@@ -82,7 +76,10 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     this.#store = store;
     this.#emitDelivery = emitDelivery;
     this.#clock = o.clock ?? systemClock;
-    this.#holdMs = o.holdMs ?? 60_000;
+    this.#held = new HeldReports(o.holdMs ?? 60_000, (queue, r) => this.#tryHeld(queue, r), (queue, r) => {
+      this.#count(queue, 'unmatched');
+      this.emit('unmatched', queue, r);
+    });
     this.#index = new DeliveryIndex(o.validityMs ?? 24 * 3_600_000, () => this.#clock.mono());
   }
 
@@ -93,7 +90,7 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
 
   /** Reports waiting for their send to be recorded. */
   get heldCount(): number {
-    return this.#held.length;
+    return this.#held.size;
   }
 
   /** Reads the parts still within validity from the store (once; every other call waits for it). */
@@ -112,7 +109,7 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     const n = (this.#inflight.get(modem) ?? 1) - 1;
     if (n > 0) return void this.#inflight.set(modem, n);
     this.#inflight.delete(modem);
-    this.#retryHeld(modem);
+    this.#held.retry(modem);
   }
 
   /**
@@ -139,12 +136,12 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   async report(queue: string, r: StatusReportIn): Promise<'matched' | 'held'> {
     await this.load();
     if (this.#inflight.has(r.modem)) {
-      this.#hold(queue, r);
+      this.#held.hold(queue, r);
       return 'held';
     }
     const part = this.#index.match(r.modem, r.reference, r.recipient);
     if (!part || part.queue !== queue) {
-      this.#hold(queue, r);
+      this.#held.hold(queue, r);
       return 'held';
     }
     await this.#apply(part, r);
@@ -153,37 +150,14 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
 
   /** Drops held reports and their timers. */
   close(): void {
-    for (const h of this.#held.splice(0)) clearTimeout(h.timer);
+    this.#held.close();
   }
 
-  #hold(queue: string, report: StatusReportIn): void {
-    const h: Held = {
-      queue,
-      report,
-      timer: setTimeout(() => {
-        this.#held.splice(this.#held.indexOf(h), 1);
-        if (this.#tryHeld(h)) return;
-        this.#count(queue, 'unmatched');
-        this.emit('unmatched', queue, report);
-      }, this.#holdMs),
-    };
-    h.timer.unref();
-    this.#held.push(h);
-  }
-
-  #retryHeld(modem: string): void {
-    for (const h of this.#held.filter((x) => x.report.modem === modem)) {
-      if (!this.#tryHeld(h)) continue;
-      clearTimeout(h.timer);
-      this.#held.splice(this.#held.indexOf(h), 1);
-    }
-  }
-
-  #tryHeld(h: Held): boolean {
-    if (this.#inflight.has(h.report.modem)) return false;
-    const part = this.#index.match(h.report.modem, h.report.reference, h.report.recipient);
-    if (!part || part.queue !== h.queue) return false;
-    this.#apply(part, h.report).catch((err: unknown) => this.emit('error', err as Error, h.report));
+  #tryHeld(queue: string, r: StatusReportIn): boolean {
+    if (this.#inflight.has(r.modem)) return false;
+    const part = this.#index.match(r.modem, r.reference, r.recipient);
+    if (!part || part.queue !== queue) return false;
+    this.#apply(part, r).catch((err: unknown) => this.emit('error', err as Error, r));
     return true;
   }
 

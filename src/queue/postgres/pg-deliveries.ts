@@ -10,12 +10,7 @@ import type { Delivery, DeliveryPart, Task } from '../task.js';
 import type { PgBatch } from './pg-batch.js';
 import { lockTasks, saveDoc, taskOf } from './pg-rows.js';
 import type { Sql } from './pg-pool.js';
-
-interface Held {
-  queue: string;
-  report: StatusReportIn;
-  timer: NodeJS.Timeout;
-}
+import { HeldReports } from '../held-reports.js';
 
 /** How the book writes: a transaction of the queue, told after COMMIT. */
 export type WriteTx = <T>(fn: (b: PgBatch) => Promise<T>) => Promise<T>;
@@ -30,7 +25,7 @@ export type WriteTx = <T>(fn: (b: PgBatch) => Promise<T>) => Promise<T>;
 export class PgDeliveryBook extends EventEmitter<DeliveryBookEvents> implements DeliveryLedger {
   readonly #index: DeliveryIndex;
   readonly #inflight = new Map<string, number>();
-  readonly #held: Held[] = [];
+  readonly #held: HeldReports;
   readonly #counts = new Map<string, ReportCounts>();
   readonly #serial = new SerialChain();
   #loaded: Promise<void> | undefined;
@@ -40,11 +35,15 @@ export class PgDeliveryBook extends EventEmitter<DeliveryBookEvents> implements 
     private readonly read: (fn: (sql: Sql) => Promise<Row[]>) => Promise<Row[]>,
     private readonly emitDelivery: (t: Task) => void,
     private readonly clock: Clock,
-    private readonly holdMs = 60_000,
+    holdMs = 60_000,
     validityMs = 24 * 3_600_000,
   ) {
     super();
     this.#index = new DeliveryIndex(validityMs, () => this.clock.mono());
+    this.#held = new HeldReports(holdMs, (queue, r) => this.#tryHeld(queue, r), (queue, r) => {
+      this.#count(queue, 'unmatched');
+      this.emit('unmatched', queue, r);
+    });
   }
 
   counts(queue: string): ReportCounts {
@@ -64,11 +63,7 @@ export class PgDeliveryBook extends EventEmitter<DeliveryBookEvents> implements 
     const n = (this.#inflight.get(modem) ?? 1) - 1;
     if (n > 0) return void this.#inflight.set(modem, n);
     this.#inflight.delete(modem);
-    for (const h of this.#held.filter((x) => x.report.modem === modem)) {
-      if (!this.#tryHeld(h)) continue;
-      clearTimeout(h.timer);
-      this.#held.splice(this.#held.indexOf(h), 1);
-    }
+    this.#held.retry(modem);
   }
 
   async sent(queue: string, p: PartSentIn): Promise<void> {
@@ -91,7 +86,7 @@ export class PgDeliveryBook extends EventEmitter<DeliveryBookEvents> implements 
     await this.load();
     const part = this.#inflight.has(r.modem) ? undefined : this.#index.match(r.modem, r.reference, r.recipient);
     if (!part || part.queue !== queue) {
-      this.#hold(queue, r);
+      this.#held.hold(queue, r);
       return 'held';
     }
     await this.#apply(part, r);
@@ -99,29 +94,14 @@ export class PgDeliveryBook extends EventEmitter<DeliveryBookEvents> implements 
   }
 
   close(): void {
-    for (const h of this.#held.splice(0)) clearTimeout(h.timer);
+    this.#held.close();
   }
 
-  #hold(queue: string, report: StatusReportIn): void {
-    const h: Held = {
-      queue,
-      report,
-      timer: setTimeout(() => {
-        this.#held.splice(this.#held.indexOf(h), 1);
-        if (this.#tryHeld(h)) return;
-        this.#count(queue, 'unmatched');
-        this.emit('unmatched', queue, report);
-      }, this.holdMs),
-    };
-    h.timer.unref();
-    this.#held.push(h);
-  }
-
-  #tryHeld(h: Held): boolean {
-    if (this.#inflight.has(h.report.modem)) return false;
-    const part = this.#index.match(h.report.modem, h.report.reference, h.report.recipient);
-    if (!part || part.queue !== h.queue) return false;
-    this.#apply(part, h.report).catch((err: unknown) => this.emit('error', err as Error, h.report));
+  #tryHeld(queue: string, r: StatusReportIn): boolean {
+    if (this.#inflight.has(r.modem)) return false;
+    const part = this.#index.match(r.modem, r.reference, r.recipient);
+    if (!part || part.queue !== queue) return false;
+    this.#apply(part, r).catch((err: unknown) => this.emit('error', err as Error, r));
     return true;
   }
 
