@@ -71,23 +71,7 @@ export async function addTasks(c: TaskChanges, queue: string, items: NewTask[]):
       out.push({ task: sameBatch, created: false });
       continue;
     }
-    const task: Task = {
-      _id: newId(now.wall),
-      queue,
-      seq: ++c.store.maxSeq,
-      data: { to: item.data.to, msg: item.data.msg },
-      status: item.paused ? 'paused' : 'queued',
-      priority: item.priority ?? 0,
-      parts: item.parts,
-      createdAt: at,
-      updatedAt: at,
-      attempts: NO_ATTEMPTS,
-    };
-    if (item.sendAt) task.sendAt = item.sendAt.toISOString();
-    if (item.validUntil) task.validUntil = item.validUntil.toISOString();
-    if (item.idempotencyKey !== undefined) task.idempotencyKey = item.idempotencyKey;
-    if (item.via !== undefined) task.via = item.via;
-    if (item.modems?.length) task.modems = [...item.modems];
+    const task = newTaskRecord(item, queue, ++c.store.maxSeq, now.wall, at, NO_ATTEMPTS);
     c.created(task, now);
     c.indexes.taskOrder.append(task);
     if (item.idempotencyKey !== undefined) c.indexes.rememberKey(queue, item.idempotencyKey, task._id);
@@ -95,4 +79,29 @@ export async function addTasks(c: TaskChanges, queue: string, items: NewTask[]):
     out.push({ task, created: true });
   }
   return out;
+}
+
+/**
+ * The task a new send becomes, before it is stored: queued (or paused), no attempt yet.
+ * `at` is iso(wallMs), passed in so that a batch shares one string.
+ */
+export function newTaskRecord(item: NewTask, queue: string, seq: number, wallMs: number, at: string, attempts: Attempt[] = []): Task {
+  const task: Task = {
+    _id: newId(wallMs),
+    queue,
+    seq,
+    data: { to: item.data.to, msg: item.data.msg },
+    status: item.paused ? 'paused' : 'queued',
+    priority: item.priority ?? 0,
+    parts: item.parts,
+    createdAt: at,
+    updatedAt: at,
+    attempts,
+  };
+  if (item.sendAt) task.sendAt = item.sendAt.toISOString();
+  if (item.validUntil) task.validUntil = item.validUntil.toISOString();
+  if (item.idempotencyKey !== undefined) task.idempotencyKey = item.idempotencyKey;
+  if (item.via !== undefined) task.via = item.via;
+  if (item.modems?.length) task.modems = [...item.modems];
+  return task;
 }

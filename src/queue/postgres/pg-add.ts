@@ -4,7 +4,7 @@
  * transaction fails on the index and is tried again, then finds the winner's task.
  */
 import { KatarError } from '../../errors.js';
-import { newId } from '../ids.js';
+import { newTaskRecord } from '../new-tasks.js';
 import type { NewTask } from '../queue-types.js';
 import { queuedEvent } from '../task-events.js';
 import type { SmsData, Task } from '../task.js';
@@ -64,26 +64,8 @@ export async function addTasks(b: PgBatch, queue: string, items: NewTask[], know
       out.push({ task: existing, created: false });
       continue;
     }
-    const task: Task = {
-      _id: newId(b.now.wall),
-      queue,
-      seq: seqs[created.length]!,
-      data: { to: item.data.to, msg: item.data.msg },
-      status: item.paused ? 'paused' : 'queued',
-      priority: item.priority ?? 0,
-      parts: item.parts,
-      createdAt: at,
-      updatedAt: at,
-      attempts: [],
-    };
-    if (item.sendAt) task.sendAt = item.sendAt.toISOString();
-    if (item.validUntil) task.validUntil = item.validUntil.toISOString();
-    if (item.idempotencyKey !== undefined) {
-      task.idempotencyKey = item.idempotencyKey;
-      byKey.set(item.idempotencyKey, task);
-    }
-    if (item.via !== undefined) task.via = item.via;
-    if (item.modems?.length) task.modems = [...item.modems];
+    const task = newTaskRecord(item, queue, seqs[created.length]!, b.now.wall, at);
+    if (item.idempotencyKey !== undefined) byKey.set(item.idempotencyKey, task);
     created.push(task);
     out.push({ task, created: true });
   }
