@@ -6,7 +6,7 @@ import { gatewayParts, type GatewayParts } from './gateway/gateway-parts.js';
 import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
-import { warmSendPath } from './http/warm-up.js';
+import { warmNumberRules, warmSendPath } from './http/warm-up.js';
 import { trimMemory } from './memory-trim.js';
 import { DETAILS_KEY, type Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
@@ -120,7 +120,10 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const firstQueue = queue.queueNames[0];
     if (firstQueue) await warmSendPath(app, parts.intake, config.tokens, firstQueue).catch((err: unknown) => logger.debug({ err }, 'warming the send path failed; the first send compiles it'));
     closers.push(() => app.close());
-    if (options.trimMemory) await trimMemory(logger).catch((err: unknown) => logger.debug({ err }, 'giving back the start-up memory failed; V8 does it later'));
+    if (options.trimMemory) {
+      await trimMemory(logger).catch((err: unknown) => logger.debug({ err }, 'giving back the start-up memory failed; V8 does it later'));
+      warmNumberRules(parts.intake);
+    }
     const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
       // Taken since the probe at the start.
       throw isAddressInUse(err) ? portInUse(config.host, config.port, err) : err;
