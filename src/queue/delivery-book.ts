@@ -2,11 +2,11 @@ import { EventEmitter } from 'node:events';
 import { deliveryEvent } from './task-events.js';
 import { systemClock, type Clock } from '../clock.js';
 import { SerialChain } from '../serial-chain.js';
-import { DeliveryIndex, type SentPart } from './delivery-index.js';
+import type { SentPart } from './delivery-index.js';
 import { readSentParts } from './delivery-restore.js';
 import { foldDelivery, hasPartList, readReportStatus, type ReportVerdict } from './delivery-status.js';
 import type { FileStore } from './store/file-store.js';
-import { HeldReports } from './held-reports.js';
+import { ReportMatcher } from './report-matcher.js';
 import type { Delivery, DeliveryPart, DeliveryStatus, Task } from './task.js';
 
 /** A status report as the modem gave it, with the modem it came from. */
@@ -63,10 +63,7 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   readonly #store: FileStore;
   readonly #emitDelivery: (t: Task) => void;
   readonly #clock: Clock;
-  readonly #index: DeliveryIndex;
-  readonly #inflight = new Map<string, number>();
-  readonly #held: HeldReports;
-  readonly #counts = new Map<string, ReportCounts>();
+  readonly #reports: ReportMatcher;
   #loaded: Promise<void> | undefined;
   /** Read-modify-write of one task at a time (a history read sits between them). */
   readonly #serial = new SerialChain();
@@ -76,21 +73,24 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     this.#store = store;
     this.#emitDelivery = emitDelivery;
     this.#clock = o.clock ?? systemClock;
-    this.#held = new HeldReports(o.holdMs ?? 60_000, (queue, r) => this.#tryHeld(queue, r), (queue, r) => {
-      this.#count(queue, 'unmatched');
-      this.emit('unmatched', queue, r);
+    this.#reports = new ReportMatcher({
+      validityMs: o.validityMs ?? 24 * 3_600_000,
+      mono: () => this.#clock.mono(),
+      holdMs: o.holdMs ?? 60_000,
+      apply: (part, r) => this.#apply(part, r),
+      unmatched: (queue, r) => this.emit('unmatched', queue, r),
+      error: (err, r) => this.emit('error', err, r),
     });
-    this.#index = new DeliveryIndex(o.validityMs ?? 24 * 3_600_000, () => this.#clock.mono());
   }
 
   /** Reports seen in `queue` by outcome, and those dropped unmatched. */
   counts(queue: string): ReportCounts {
-    return { ...(this.#counts.get(queue) ?? { delivered: 0, pending: 0, failed: 0, unmatched: 0 }) };
+    return this.#reports.counts(queue);
   }
 
   /** Reports waiting for their send to be recorded. */
   get heldCount(): number {
-    return this.#held.size;
+    return this.#reports.heldCount;
   }
 
   /** Reads the parts still within validity from the store (once; every other call waits for it). */
@@ -101,15 +101,12 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
 
   /** A part is about to be written to `modem`: its reports wait until the send is recorded. */
   sending(modem: string): void {
-    this.#inflight.set(modem, (this.#inflight.get(modem) ?? 0) + 1);
+    this.#reports.sending(modem);
   }
 
   /** The send `sending` announced is over (recorded or failed): held reports are matched again. */
   ended(modem: string): void {
-    const n = (this.#inflight.get(modem) ?? 1) - 1;
-    if (n > 0) return void this.#inflight.set(modem, n);
-    this.#inflight.delete(modem);
-    this.#held.retry(modem);
+    this.#reports.ended(modem);
   }
 
   /**
@@ -120,8 +117,8 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   async sent(queue: string, p: PartSentIn): Promise<void> {
     await this.load();
     const now = this.#clock.wall();
-    const epoch = this.#index.epochFor(p.modem, p.reference);
-    this.#index.add({ queue, taskId: p.taskId, index: p.index, modem: p.modem, reference: p.reference, recipient: p.recipient, epoch, sentMono: this.#clock.mono() });
+    const epoch = this.#reports.index.epochFor(p.modem, p.reference);
+    this.#reports.index.add({ queue, taskId: p.taskId, index: p.index, modem: p.modem, reference: p.reference, recipient: p.recipient, epoch, sentMono: this.#clock.mono() });
     const t = this.#store.live.get(p.taskId);
     if (!t) return;
     const at = new Date(now).toISOString();
@@ -135,36 +132,21 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   /** Takes a status report: 'matched' (recorded on its task) or 'held' (waiting for its send). */
   async report(queue: string, r: StatusReportIn): Promise<'matched' | 'held'> {
     await this.load();
-    if (this.#inflight.has(r.modem)) {
-      this.#held.hold(queue, r);
-      return 'held';
-    }
-    const part = this.#index.match(r.modem, r.reference, r.recipient);
-    if (!part || part.queue !== queue) {
-      this.#held.hold(queue, r);
-      return 'held';
-    }
+    const part = this.#reports.take(queue, r);
+    if (!part) return 'held';
     await this.#apply(part, r);
     return 'matched';
   }
 
   /** Drops held reports and their timers. */
   close(): void {
-    this.#held.close();
-  }
-
-  #tryHeld(queue: string, r: StatusReportIn): boolean {
-    if (this.#inflight.has(r.modem)) return false;
-    const part = this.#index.match(r.modem, r.reference, r.recipient);
-    if (!part || part.queue !== queue) return false;
-    this.#apply(part, r).catch((err: unknown) => this.emit('error', err as Error, r));
-    return true;
+    this.#reports.close();
   }
 
   async #apply(part: SentPart, r: StatusReportIn): Promise<void> {
     this.#store.assertWritable();
     const verdict = readReportStatus(r.status);
-    this.#count(part.queue, verdict.status);
+    this.#reports.count(part.queue, verdict.status);
     const changed = await this.#serial.run(() => this.#record(part, r, verdict));
     if (!changed) return;
     await this.#store.commit();
@@ -203,13 +185,8 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     return meta ? this.#store.readHistory(meta) : undefined;
   }
 
-  #count(queue: string, what: keyof ReportCounts): void {
-    let c = this.#counts.get(queue);
-    if (!c) this.#counts.set(queue, (c = { delivered: 0, pending: 0, failed: 0, unmatched: 0 }));
-    c[what]++;
-  }
 
   async #load(): Promise<void> {
-    for (const part of await readSentParts(this.#store, this.#index.validityMs, this.#clock)) this.#index.add(part);
+    for (const part of await readSentParts(this.#store, this.#reports.index.validityMs, this.#clock)) this.#reports.index.add(part);
   }
 }
