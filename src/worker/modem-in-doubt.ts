@@ -1,6 +1,7 @@
 import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
+import { pause } from './pause.js';
 
 /**
  * Not-started failures (AT+CMGS=<n> got no prompt: the PDU was never written) of one task
@@ -79,7 +80,7 @@ export class ModemInDoubt {
       if (isKatarError(err, 'MODEM_BUSY', 'MODEM_CLOSED') && this.session.state !== 'ready') return;
       // A timeout (the modem still hangs) or a refusal: ask again shortly.
       this.logger.debug({ err }, 'modem probe unanswered');
-      await sleep(PROBE_PAUSE_MS, signal);
+      await pause(PROBE_PAUSE_MS, signal);
     }
   }
 
@@ -97,17 +98,5 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefi
     const onAbort = (): void => resolve(undefined);
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -9,6 +9,7 @@ import { modemKey } from './modem-key.js';
 import { pauseText, type PacingGate, type PacingPause } from './pacing.js';
 import { RetryingReports } from './retrying-reports.js';
 import type { LeasedTask, WorkSource } from './work-source.js';
+import { pause } from './pause.js';
 
 /** Options of the send loop of one built-in worker. */
 export interface SendLoopOptions {
@@ -300,7 +301,7 @@ export class SendLoop {
     this.#setPause(v.go ? undefined : v.pause);
     if (v.go) return true;
     // Re-checked at least every minute: the wall clock may step (NTP) while it waits.
-    await sleep(Math.min(v.waitMs, 60_000), this.#stopSignal.signal);
+    await pause(Math.min(v.waitMs, 60_000), this.#stopSignal.signal);
     return false;
   }
 
@@ -354,7 +355,7 @@ export class SendLoop {
     const aborted = new Promise<void>((resolve) => (onAbort = resolve));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await Promise.race([Promise.all([this.#reports.settled(), wait > 0 ? sleep(wait, signal) : undefined]), aborted]);
+      await Promise.race([Promise.all([this.#reports.settled(), wait > 0 ? pause(wait, signal) : undefined]), aborted]);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -373,16 +374,4 @@ export class SendLoop {
     await Promise.race([this.#o.session.whenReady(), new Promise<void>((resolve) => (this.#wake = resolve))]);
     this.#wake = undefined;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
