@@ -1,4 +1,4 @@
-import { KatarError } from '../errors.js';
+import { fail } from './reader.js';
 
 /**
  * A periodic USSD balance check of one modem (src/worker/balance-check.ts), kept in the
@@ -27,10 +27,6 @@ export const DEFAULT_BALANCE_PATTERN = '(-?\\d+(?:[.,]\\d+)?)';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const MIN_EVERY_MS = 10_000;
-
-function fail(key: string, why: string): never {
-  throw new KatarError('CONFIG_INVALID', `config: ${key} ${why}`, { key });
-}
 
 function objectAt(value: unknown, key: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, 'must be an object');

@@ -2,8 +2,8 @@
  * The config keys of `modems[i]` that say which modem it is and how it is healed:
  * `path` or `imei` (exactly one), and `healing`. Read by readModem in src/config.ts.
  */
-import { KatarError } from '../errors.js';
 import { imeiCheckDigitOk } from '../modem/imei.js';
+import { fail } from './reader.js';
 
 /** How a configured modem is found. */
 export type ModemLocation = { path: string; imei?: undefined } | { imei: string; path?: undefined };
@@ -26,10 +26,6 @@ export interface HealingConfig {
 export const HEALING_DEFAULTS: HealingConfig = { enabled: true, silentAfter: 3, rebootWaitMs: 30_000, usbRebind: true, failedMinMs: 60_000, failedMaxMs: 600_000 };
 
 type Obj = Record<string, unknown>;
-
-function fail(key: string, why: string): never {
-  throw new KatarError('CONFIG_INVALID', `config: ${key} ${why}`, { key });
-}
 
 /** `path` or `imei` of `modems[i]` (`prefix`), exactly one of them. */
 export function readModemLocation(obj: Obj, prefix: string): ModemLocation {

@@ -1,4 +1,4 @@
-import { KatarError } from '../errors.js';
+import { fail } from './reader.js';
 
 /**
  * Caps per calendar window (minute, hour, day) in `timezone`, counted in SMS parts as
@@ -68,10 +68,6 @@ export const MODEM_SENDING_KEYS = ['minIntervalMs', 'jitterMs', 'limits', 'sendW
 const NAME = /^[\w.-]{1,32}$/;
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const PREFIX = /^\+\d{1,15}$/;
-
-function fail(key: string, why: string): never {
-  throw new KatarError('CONFIG_INVALID', `config: ${key} ${why}`, { key });
-}
 
 function objectAt(value: unknown, key: string, shape: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, `must be an object ${shape}`);

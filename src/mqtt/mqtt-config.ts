@@ -1,5 +1,6 @@
-import { isKatarError, KatarError } from '../errors.js';
+import { isKatarError } from '../errors.js';
 import { normaliseNumber, type MessageRules } from '../gateway/message-rules.js';
+import { fail } from '../config/reader.js';
 
 /** A configured recipient: `<prefix>/send/<name>` sends its plain payload to `to`. */
 export interface MqttContact {
@@ -36,10 +37,6 @@ const KEYS = ['url', 'username', 'password', 'caFile', 'clientId', 'protocolVers
 const RESERVED_CONTACTS = ['result'];
 
 const CLIENT_ID = /^[A-Za-z0-9_.-]{1,100}$/;
-
-function fail(key: string, why: string): never {
-  throw new KatarError('CONFIG_INVALID', `config: ${key} ${why}`, { key });
-}
 
 function optionalString(obj: Record<string, unknown>, key: string, path: string, maxLength: number): string | undefined {
   const v = obj[key];
