@@ -11,7 +11,7 @@ export const modemStatusSchema = {
   type: 'object',
   properties: {
     name: { type: 'string' },
-    state: { type: 'string', description: 'connecting, initialising, ready, not-registered, disconnected, a SIM problem (sim-pin-required...), closed' },
+    state: { type: 'string', description: 'connecting, initialising, ready, not-registered, disconnected, failed (the healing ladder gave up for now; tried again after a backoff), a SIM problem (sim-pin-required...), closed' },
     since: { type: 'string', description: 'when the modem became ready, or stopped being ready (ISO 8601); kept through the states it passes while not ready (reconnect attempts, a SIM problem)' },
     signalDbm: { type: 'number', description: 'only while ready or not-registered (the modem is sampled); absent otherwise, as when unknown' },
     signalBars: { type: 'integer', minimum: 0, maximum: 4, description: '0 (none, unknown, or not ready nor not-registered) to 4' },
