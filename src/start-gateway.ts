@@ -97,7 +97,8 @@ export async function startGateway(config: Config, logger: Logger, components: C
         await watch.check();
         const policy = { ...config.retention, eventDays: config.events.retentionDays, maxEvents: config.events.maxEvents };
         const removed = await applyRetention(queue, policy, Date.now(), watch.lastJump);
-        logger.info({ module: 'housekeeping', removed }, 'retention applied');
+        if (removed.skipped) logger.info({ module: 'housekeeping' }, 'retention skipped: another box of the fleet is running it');
+        else logger.info({ module: 'housekeeping', removed }, 'retention applied');
       }, (err) => logger.error({ err }, 'retention failed')),
     ];
     closers.push(async () => jobs.forEach((j) => j.stop()));

@@ -18,7 +18,7 @@ import { FileEventLog } from './file-event-log.js';
 import { retentionRules } from './housekeeping.js';
 import { SubscriptionFiles } from './store/subscription-files.js';
 import { listInbox, listTasks } from './queries.js';
-import type { InboxListing, Page, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from './sms-queue.js';
+import type { InboxListing, Page, PruneResult, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from './sms-queue.js';
 import { TaskChanges, type Changed } from './task-changes.js';
 import type { TaskOrderIndex } from './task-order-index.js';
 import { transition } from './task-transitions.js';
@@ -344,7 +344,7 @@ export class FileQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   }
 
   /** Rewrites history, inbox and event log without what retention drops (housekeeping.ts says what is old). */
-  async prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }> {
+  async prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<PruneResult> {
     const old = retentionRules(policy, now, jump);
     const removed = await this.store.compact(
       (m) => old.task(m, m.finishedAt),

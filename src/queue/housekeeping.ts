@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { KatarError } from '../errors.js';
 import type { ClockJump } from './clock-watch.js';
-import type { RetentionPolicy, SmsQueue } from './sms-queue.js';
+import type { PruneResult, RetentionPolicy, SmsQueue } from './sms-queue.js';
 
 /** Retention settings: how long finished tasks and received SMS are kept. */
 export interface RetentionSettings extends RetentionPolicy {
@@ -44,7 +44,7 @@ export function retentionRules(policy: RetentionPolicy, now: number, jump?: Cloc
 }
 
 /** Removes finished tasks and received SMS older than the retention, so the queue's storage stays bounded. */
-export async function applyRetention(q: SmsQueue, r: RetentionPolicy, now = Date.now(), jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }> {
+export async function applyRetention(q: SmsQueue, r: RetentionPolicy, now = Date.now(), jump?: ClockJump): Promise<PruneResult> {
   return q.prune(r, now, jump);
 }
 

@@ -137,6 +137,15 @@ export interface SubscriptionProgress {
   removeDeadLetter(name: string, eventId: number): Promise<void>;
 }
 
+/** What one retention run removed. */
+export interface PruneResult {
+  tasks: number;
+  sms: number;
+  events: number;
+  /** Another box of a fleet was running retention at the time; this run removed nothing. */
+  skipped?: true;
+}
+
 /**
  * The SMS queue: the one seam between the gateway and where tasks live. The HTTP API,
  * the built-in workers, metrics and housekeeping use only this; the file-backed queue
@@ -228,8 +237,13 @@ export interface SmsQueue extends Pick<EventEmitter<QueueEvents>, 'on' | 'off' |
    * holds: what the clock watch compares the system clock with.
    */
   dataMarks(): { seq: number; newestMs: number | undefined };
-  /** Removes finished tasks, received SMS and events older than the policy (see housekeeping.ts). */
-  prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }>;
+  /**
+   * Removes finished tasks, received SMS and events older than the policy (see
+   * housekeeping.ts). `now` and `jump` are this box's wall clock and its last jump; a
+   * queue whose records carry another clock's times (PostgreSQL: the database's) judges
+   * age by that clock instead. `skipped`: another box of a fleet was pruning.
+   */
+  prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<PruneResult>;
 
   /** Stops timers, flushes, and releases the storage. */
   close(): Promise<void>;

@@ -2,13 +2,12 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { KatarError } from '../../errors.js';
-import type { ClockJump } from '../clock-watch.js';
 import type { EventType, GatewayEvent } from '../gateway-event.js';
 import type { LeaseAccept } from '../lease-filter.js';
 import { emitStatus, type QueueEvents } from '../queue-events.js';
 import type { IncomingSms, NewTask, TaskReport } from '../queue-types.js';
 import type { QueueSettings } from '../settings.js';
-import type { InboxListing, Page, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from '../sms-queue.js';
+import type { InboxListing, Page, PruneResult, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from '../sms-queue.js';
 import type { InboxEntry, Task } from '../task.js';
 import { addTasks, plannedNew } from './pg-add.js';
 import { AddGroup } from './pg-add-group.js';
@@ -314,8 +313,9 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     return this.#mirror.marks();
   }
 
-  async prune(policy: RetentionPolicy, now: number, jump?: ClockJump): Promise<{ tasks: number; sms: number; events: number }> {
-    const removed = await this.#guard(() => pruneAll(this.db, policy, now, jump));
+  /** Age is judged by the database's clock, which stamped the rows: a box's own clock and its jumps do not count. */
+  async prune(policy: RetentionPolicy): Promise<PruneResult> {
+    const removed = await this.#guard(() => pruneAll(this.db, policy, this.#clock.wall()));
     if (removed.tasks || removed.events) await this.#sync.reload();
     return removed;
   }

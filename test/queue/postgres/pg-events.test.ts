@@ -8,6 +8,7 @@ import { isKatarError } from '../../../src/errors.js';
 import type { GatewayEvent } from '../../../src/queue/gateway-event.js';
 import { Database } from '../../../src/queue/postgres/pg-pool.js';
 import { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import type { SmsQueue } from '../../../src/queue/sms-queue.js';
 import { freshDatabase } from '../../helpers/postgres.js';
 import { TEST_EPOCH_MS, TestClock } from '../../helpers/test-clock.js';
 
@@ -21,8 +22,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** The database of the last boxes() call. */
+let lastUrl = '';
+
 async function boxes(n: number, clock = new TestClock()): Promise<PgQueue[]> {
   const d = await freshDatabase(provided.url!);
+  lastUrl = d.url;
   cleanups.push(() => d.drop());
   const out: PgQueue[] = [];
   for (let i = 0; i < n; i++) {
@@ -73,12 +78,36 @@ describe.skipIf(!provided.url)('the event log on PostgreSQL', () => {
     expect((await q!.events.read(0, { types: ['modem.state'], limit: 10 })).events).toEqual([ev]);
   });
 
+  it('retention runs on one box at a time, and judges age by the queue clock, not the caller\'s', async () => {
+    const clock = new TestClock();
+    const [a, b] = await boxes(2, clock);
+    for (let i = 0; i < 3; i++) await a!.add('sms', [sms(`+${i}`)]);
+    const policy = { historyDays: 1, inboxDays: 1, eventDays: 7 };
+    // A box with a clock ten days ahead removes nothing: the rows carry the database's times.
+    expect(await (b as SmsQueue).prune(policy, TEST_EPOCH_MS + 10 * DAY)).toEqual({ tasks: 0, sms: 0, events: 0 });
+    clock.advance(10 * DAY);
+    // While box a's retention run holds the lock, box b's run is skipped and removes nothing.
+    const other = new Database({ url: lastUrl, size: 1 });
+    cleanups.push(() => other.close());
+    const during = await other.session(async (sql) => {
+      await sql.query('SELECT pg_advisory_lock($1)', [0x6b617462]);
+      try {
+        return await b!.prune(policy);
+      } finally {
+        await sql.query('SELECT pg_advisory_unlock($1)', [0x6b617462]);
+      }
+    });
+    expect(during).toEqual({ tasks: 0, sms: 0, events: 0, skipped: true });
+    expect(b!.events.bounds()).toEqual({ oldest: 1, newest: 3 });
+    expect(await b!.prune(policy)).toEqual({ tasks: 0, sms: 0, events: 2 });
+  });
+
   it('retention removes old events but keeps the newest; a read from before them is EVENTS_EXPIRED', async () => {
     const clock = new TestClock();
     const [q] = await boxes(1, clock);
     for (let i = 0; i < 3; i++) await q!.add('sms', [sms(`+${i}`)]);
     clock.advance(10 * DAY);
-    expect(await q!.prune({ historyDays: 1, inboxDays: 1, eventDays: 7 }, TEST_EPOCH_MS + 10 * DAY)).toEqual({ tasks: 0, sms: 0, events: 2 });
+    expect(await q!.prune({ historyDays: 1, inboxDays: 1, eventDays: 7 })).toEqual({ tasks: 0, sms: 0, events: 2 });
     expect(q!.events.bounds()).toEqual({ oldest: 3, newest: 3 });
     const err = await q!.events.read(1, { limit: 10 }).catch((e: unknown) => e);
     expect(isKatarError(err) && err.code).toBe('EVENTS_EXPIRED');
