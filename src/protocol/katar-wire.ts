@@ -38,6 +38,8 @@ export interface WireReport {
   error?: string;
   /** Extension: a failure not to retry (the outcome is unknown and a resend could duplicate the SMS). */
   final?: boolean;
+  /** Extension: the `attempt` of the task as handed out (fencing token); a report on an older hand-out is refused with 409 LEASE_LOST. */
+  attempt?: number;
 }
 
 /** `POST /v1/queue/:queue`: reports (optional), then the next task(s). */
@@ -47,12 +49,16 @@ export interface PollRequest {
   max?: number;
   /** Extension (long-poll): hold the answer until a task is ready or this many ms pass. */
   waitMs?: number;
+  /** Extension: hand out each task with its `attempt` (the fencing token to echo in the report); katar itself shows workers only `_id` and `data`. */
+  withAttempt?: boolean;
 }
 
 /** A task as workers see it: only its id and what to send. */
 export interface WireTask {
   _id: string;
   data: SmsData;
+  /** Extension: the number of this hand-out of the task (1 for the first), to be echoed in the report. */
+  attempt?: number;
 }
 
 /** The answer to a poll that hands out tasks (a poll with none is answered 204 without a body). */
@@ -90,12 +96,14 @@ export const pollBody = {
           status: { type: 'string', enum: ['done', 'failed'] },
           error: { type: 'string', maxLength: 2000 },
           final: { type: 'boolean', description: 'extension: a failure not to retry (e.g. the outcome is unknown and a resend could duplicate the SMS)' },
+          attempt: { type: 'integer', minimum: 1, description: 'extension: the attempt the task was handed out with (fencing token); a report on an older hand-out gets 409 LEASE_LOST' },
         },
         required: ['_id', 'status'],
       },
     },
     max: { type: 'integer', minimum: 0, maximum: 100, description: 'tasks wanted (default 1; extension: 0 reports without taking a task)' },
     waitMs: { type: 'integer', minimum: 0, maximum: 120000, description: 'extension (long-poll): hold the answer until a task is ready or this many ms pass' },
+    withAttempt: { type: 'boolean', description: 'extension: hand out each task with its attempt number, the fencing token to echo in its report' },
   },
 } as const;
 
@@ -104,7 +112,14 @@ export const pollReply = {
   properties: {
     tasks: {
       type: 'array',
-      items: { type: 'object', properties: { _id: { type: 'string' }, data: { type: 'object', properties: { to: { type: 'string' }, msg: { type: 'string' } } } } },
+      items: {
+        type: 'object',
+        properties: {
+          _id: { type: 'string' },
+          data: { type: 'object', properties: { to: { type: 'string' }, msg: { type: 'string' } } },
+          attempt: { type: 'integer', description: 'extension: the number of this hand-out (1 for the first); echo it in the report' },
+        },
+      },
     },
   },
 } as const;
@@ -128,9 +143,19 @@ export const receiveBody = {
   required: ['sms'],
 } as const;
 
-/** A task as it goes to a worker: its id and recipient and text, nothing else of the task. */
-export function toWireTask(t: Pick<Task, '_id' | 'data'>): WireTask {
-  return { _id: t._id, data: { to: t.data.to, msg: t.data.msg } };
+/**
+ * A task as it goes to a worker: its id, recipient and text, nothing else of the task;
+ * with `numbered` (a worker that polled with `withAttempt`), also the number of this hand-out.
+ */
+export function toWireTask(t: Pick<Task, '_id' | 'data' | 'attempts'>, numbered = false): WireTask {
+  const n = numbered ? t.attempts[t.attempts.length - 1]?.n : undefined;
+  return { _id: t._id, data: { to: t.data.to, msg: t.data.msg }, ...(n !== undefined && { attempt: n }) };
+}
+
+/** A task as a worker takes it from a server's answer: only the known fields (an older server sends no `attempt`). */
+export function fromWireTask(t: WireTask): WireTask {
+  const attempt = Number.isInteger(t.attempt) && (t.attempt as number) > 0 ? t.attempt : undefined;
+  return { _id: t._id, data: { to: t.data.to, msg: t.data.msg }, ...(attempt !== undefined && { attempt }) };
 }
 
 /** How a worker's hand-out of a task ended, as the queue records it. */
@@ -146,7 +171,8 @@ export function reportedOutcome(r: WireReport): ReportedOutcome {
  * outcome becomes a `final` failure. Every failure goes with a reason (the server
  * refuses one without).
  */
-export function toWireReport(r: { _id: string; status: ReportedOutcome; error?: string }): WireReport {
-  if (r.status === 'done') return { _id: r._id, status: 'done' };
-  return { _id: r._id, status: 'failed', error: r.error ?? 'failed', ...(r.status === 'unknown' && { final: true }) };
+export function toWireReport(r: { _id: string; status: ReportedOutcome; error?: string; attempt?: number }): WireReport {
+  const token = r.attempt !== undefined ? { attempt: r.attempt } : {};
+  if (r.status === 'done') return { _id: r._id, status: 'done', ...token };
+  return { _id: r._id, status: 'failed', error: r.error ?? 'failed', ...(r.status === 'unknown' && { final: true }), ...token };
 }

@@ -28,6 +28,12 @@ export interface TaskReport {
   references?: number[];
   /** Whether a status report was requested for these references. */
   awaitingReport?: boolean;
+  /**
+   * The fencing token: the number (`n`) of the attempt the task was handed out with.
+   * When given, a report on a later hand-out of the task (the lease ran out and the
+   * task went out again, even to the same worker) is refused with LEASE_LOST.
+   */
+  attempt?: number;
 }
 
 /** A received SMS to store. */

@@ -1,3 +1,4 @@
+import { isKatarError } from '../errors.js';
 import type { IncomingSms, TaskReport } from '../queue/queue-types.js';
 import type { SmsQueue } from '../queue/sms-queue.js';
 import type { LeaseAccept } from '../queue/lease-filter.js';
@@ -9,6 +10,8 @@ export interface LeasedTask {
   _id: string;
   data: SmsData;
   priority: number;
+  /** The number of this hand-out (the fencing token its report carries), when the source tells it. */
+  attempt?: number;
 }
 
 /**
@@ -56,9 +59,14 @@ export interface InboxSink {
 
 export { sameNumber } from '../queue/delivery-index.js';
 
+/** Report refusals that a retry cannot change. */
+const FINAL_REFUSALS = new Set(['LEASE_LOST', 'TASK_CONFLICT', 'TASK_NOT_FOUND', 'VALIDATION']);
+
 /** The in-process queue as a work source and inbox, for the built-in worker of `serve`. */
 export class LocalQueue implements WorkSource, InboxSink {
   readonly deliveries: SendRecorder;
+  /** The attempt each held task was handed out with: its reports carry it as the fencing token. */
+  readonly #held = new Map<string, number>();
 
   constructor(
     readonly queue: SmsQueue,
@@ -82,19 +90,31 @@ export class LocalQueue implements WorkSource, InboxSink {
   async lease(): Promise<LeasedTask | undefined> {
     const ms = Math.max(this.queue.settings(this.queueName).leaseMs, this.leaseMs);
     const [t] = await this.queue.lease(this.queueName, this.workerId, 1, ms, this.accept);
-    return t;
+    if (!t) return undefined;
+    const attempt = t.attempts[t.attempts.length - 1]?.n;
+    if (attempt !== undefined) this.#held.set(t._id, attempt);
+    return { _id: t._id, data: t.data, priority: t.priority, ...(attempt !== undefined && { attempt }) };
   }
 
   markSubmitting(id: string): Promise<void> {
     return this.queue.markSubmitting(this.queueName, this.workerId, id);
   }
 
-  report(r: TaskReport): Promise<void> {
-    return this.queue.report(this.queueName, this.workerId, [r]);
+  async report(r: TaskReport): Promise<void> {
+    const attempt = r.attempt ?? this.#held.get(r._id);
+    try {
+      await this.queue.report(this.queueName, this.workerId, [attempt !== undefined ? { ...r, attempt } : r]);
+    } catch (err) {
+      // Refused for good (not a store that cannot write now): nobody reports this hand-out again.
+      if (isKatarError(err) && FINAL_REFUSALS.has(err.code)) this.#held.delete(r._id);
+      throw err;
+    }
+    this.#held.delete(r._id);
   }
 
-  release(id: string, why: string): Promise<void> {
-    return this.queue.release(this.queueName, this.workerId, id, why);
+  async release(id: string, why: string): Promise<void> {
+    await this.queue.release(this.queueName, this.workerId, id, why);
+    this.#held.delete(id);
   }
 
   nextPriority(): number | undefined {

@@ -21,9 +21,20 @@ describe('remote worker mode', () => {
 
   it('drains a second server\'s queue and relays received SMS, across a server restart', async () => {
     tmp = await makeTmpDir();
-    const port = 41000 + Math.floor(Math.random() * 2000);
-    const serverArgs = ['serve', '--modem', 'none', '--port', String(port), '--data-dir', `${tmp.dir}/server`];
-    server = await startChild(serverArgs);
+    // A fixed port, because the restarted server must come back at the same URL: below
+    // Linux's ephemeral range (32768 up), where the outgoing connections of other tests
+    // running at the same time could be holding it.
+    let serverArgs: string[] = [];
+    for (let tries = 1; ; tries++) {
+      const port = 20000 + Math.floor(Math.random() * 12000);
+      serverArgs = ['serve', '--modem', 'none', '--port', String(port), '--data-dir', `${tmp.dir}/server`];
+      try {
+        server = await startChild(serverArgs);
+        break;
+      } catch (err) {
+        if (tries >= 5 || !/already in use/.test(String(err))) throw err;
+      }
+    }
     const url = server.url;
     const sim = new SimulatedModem({ name: 'pi2' });
     worker = await startRemoteWorker({

@@ -37,6 +37,31 @@ describe('worker protocol extensions (clients that do not use them see no change
     expect(h.gateway.queue.counts('sms')).toMatchObject({ done: 1, queued: 1, 'in progress': 0 });
   });
 
+  it('attempt: each hand-out is numbered, and a report with an older number is refused with 409 LEASE_LOST', async () => {
+    const id = await h.gateway.send({ to: '+61404341143', msg: 'x' });
+    expect((await poll({ withAttempt: true })).json().tasks).toEqual([{ _id: id, data: { to: '+61404341143', msg: 'x' }, attempt: 1 }]);
+    // The first hand-out fails; the same worker takes the retry, the second hand-out.
+    await h.gateway.queue.report('sms', 'http:127.0.0.1', [{ _id: id, status: 'failed', error: 'modem busy', attempt: 1 }]);
+    expect((await poll({ withAttempt: true })).json().tasks[0]).toMatchObject({ _id: id, attempt: 2 });
+    const stale = await poll({ max: 0, tasks: [{ _id: id, status: 'failed', error: 'late news of attempt 1', attempt: 1 }] });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ code: 'LEASE_LOST' });
+    expect(h.gateway.queue.counts('sms')).toMatchObject({ 'in progress': 1, failed: 0 });
+    expect((await poll({ max: 0, tasks: [{ _id: id, status: 'done', attempt: 2 }] })).statusCode).toBe(204);
+    expect(h.gateway.queue.counts('sms')).toMatchObject({ done: 1, 'in progress': 0 });
+  });
+
+  it('without withAttempt a task is handed out as katar does, only _id and data', async () => {
+    const id = await h.gateway.send({ to: '+61404341143', msg: 'x' });
+    expect((await poll({})).json().tasks).toEqual([{ _id: id, data: { to: '+61404341143', msg: 'x' } }]);
+  });
+
+  it('attempt must be a positive integer', async () => {
+    const r = await poll({ tasks: [{ _id: 'a', status: 'done', attempt: 0 }] });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toMatch(/attempt/);
+  });
+
   it('final marks a failure that must not be retried', async () => {
     const a = await h.gateway.send({ to: '+61404341143', msg: 'a' });
     await poll({});

@@ -75,7 +75,7 @@ function pollRoute(app: FastifyInstance, q: SmsQueue): void {
       const { queue } = req.params;
       const worker = workerId(req, req.principal);
       const reports = req.body?.tasks ?? [];
-      const asReports = reports.map((r): TaskReport => ({ _id: r._id, status: reportedOutcome(r), ...(r.error !== undefined && { error: r.error }) }));
+      const asReports = reports.map((r): TaskReport => ({ _id: r._id, status: reportedOutcome(r), ...(r.error !== undefined && { error: r.error }), ...(r.attempt !== undefined && { attempt: r.attempt }) }));
       const max = req.body?.max ?? 1;
       // Reports and the next hand-out share one durable write.
       let tasks = await q.reportAndLease(queue, worker, asReports, max);
@@ -98,7 +98,8 @@ function pollRoute(app: FastifyInstance, q: SmsQueue): void {
         }
       }
       if (tasks.length === 0) return reply.status(204).send();
-      return { tasks: tasks.map(toWireTask) };
+      const numbered = req.body?.withAttempt === true;
+      return { tasks: tasks.map((t) => toWireTask(t, numbered)) };
     },
   );
 }

@@ -1,5 +1,5 @@
 import { KatarError } from '../../errors.js';
-import { DEFAULT_INTERVAL_MS, toWireTask, WORKER_HEADER, type PollReply, type PollRequest, type QueueConfiguration, type ReceiveRequest, type WireReport, type WireSms as ReceivedSms } from '../../protocol/katar-wire.js';
+import { DEFAULT_INTERVAL_MS, fromWireTask, WORKER_HEADER, type PollReply, type PollRequest, type QueueConfiguration, type ReceiveRequest, type WireReport, type WireSms as ReceivedSms } from '../../protocol/katar-wire.js';
 import { errorText } from '../../modem/error-text.js';
 import type { LeasedTask } from '../work-source.js';
 
@@ -42,12 +42,12 @@ export class KatarClient {
 
   /** Reports (optional) and takes up to `max` tasks; `waitMs` long-polls. */
   async poll(opts: { max: number; waitMs?: number; tasks?: WireReport[] }): Promise<LeasedTask[]> {
-    const body: PollRequest = { max: opts.max };
+    const body: PollRequest = { max: opts.max, withAttempt: true };
     if (opts.waitMs) body.waitMs = opts.waitMs;
     if (opts.tasks?.length) body.tasks = opts.tasks;
     // 204 (no task) has no body.
     const answer = (await this.#request('POST', this.#base, body, (opts.waitMs ?? 0) + (this.#o.timeoutMs ?? 15_000))) as PollReply | undefined;
-    return (answer?.tasks ?? []).map((t) => ({ ...toWireTask(t), priority: 0 }));
+    return (answer?.tasks ?? []).map((t) => ({ ...fromWireTask(t), priority: 0 }));
   }
 
   /** `POST /v1/queue/:queue/receive`. */

@@ -51,7 +51,10 @@ export class RemoteQueue implements WorkSource, InboxSink {
     const { state, logger } = this.#o;
     for (const [id, h] of Object.entries(state.data.held)) {
       state.data.reports.push(
-        toWireReport(h.submitting ? { _id: id, status: 'unknown', error: 'outcome unknown: the worker stopped while the modem was sending' } : { _id: id, status: 'failed', error: 'the worker restarted before sending' }),
+        toWireReport({
+          ...(h.submitting ? { _id: id, status: 'unknown', error: 'outcome unknown: the worker stopped while the modem was sending' } : { _id: id, status: 'failed', error: 'the worker restarted before sending' }),
+          ...(h.attempt !== undefined && { attempt: h.attempt }),
+        }),
       );
       delete state.data.held[id];
       logger.warn({ task: id, submitting: !!h.submitting }, 'task held at the last stop reported as failed');
@@ -91,7 +94,7 @@ export class RemoteQueue implements WorkSource, InboxSink {
   }
 
   async #hold(t: LeasedTask): Promise<LeasedTask> {
-    this.#o.state.data.held[t._id] = { data: t.data, leasedAt: new Date().toISOString() };
+    this.#o.state.data.held[t._id] = { data: t.data, leasedAt: new Date().toISOString(), ...(t.attempt !== undefined && { attempt: t.attempt }) };
     await this.#o.state.save();
     return t;
   }
@@ -104,12 +107,14 @@ export class RemoteQueue implements WorkSource, InboxSink {
   }
 
   async report(r: TaskReport): Promise<void> {
-    await this.#enqueueReport(toWireReport(r));
+    const attempt = r.attempt ?? this.#o.state.data.held[r._id]?.attempt;
+    await this.#enqueueReport(toWireReport(attempt !== undefined ? { ...r, attempt } : r));
   }
 
   async release(id: string, why: string): Promise<void> {
     // The protocol has no "give back": a failure (retried by the server) is the honest report.
-    await this.#enqueueReport(toWireReport({ _id: id, status: 'failed', error: `not sent: ${why}` }));
+    const attempt = this.#o.state.data.held[id]?.attempt;
+    await this.#enqueueReport(toWireReport({ _id: id, status: 'failed', error: `not sent: ${why}`, ...(attempt !== undefined && { attempt }) }));
   }
 
   async #enqueueReport(wire: WireReport): Promise<void> {

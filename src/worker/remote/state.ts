@@ -8,7 +8,7 @@ import type { WireReport, WireSms } from './client.js';
 export interface RemoteStateData {
   version: 1;
   /** Tasks leased from the server and not yet reported. */
-  held: Record<string, { data: SmsData; leasedAt: string; submitting?: boolean }>;
+  held: Record<string, { data: SmsData; leasedAt: string; submitting?: boolean; attempt?: number }>;
   /** Reports not yet accepted by the server, oldest first. */
   reports: WireReport[];
   /** Received SMS not yet accepted by the server, oldest first. */

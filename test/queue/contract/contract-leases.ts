@@ -140,6 +140,38 @@ export function leaseContract(open: OpenQueue): void {
       expect((await q.get('sms', t._id)).status).toBe('done');
     });
 
+    it('a report carrying the attempt of an earlier hand-out is refused with LEASE_LOST, even from the same worker', async () => {
+      const { q, clock } = await open();
+      const t = await addOne(q);
+      expect((await leaseOne(q, 'worker-a')).attempts.at(-1)?.n).toBe(1);
+      clock.advance(60_000);
+      expect((await leaseOne(q, 'worker-a')).attempts.at(-1)?.n).toBe(2);
+      // The late report of the first hand-out must not end the second one.
+      expect(await codeOf(() => q.report('sms', 'worker-a', [{ _id: t._id, status: 'failed', error: 'modem error', attempt: 1 }]))).toBe('LEASE_LOST');
+      const held = await q.get('sms', t._id);
+      expect(held.status).toBe('in progress');
+      expect(attemptsOf(held)).toEqual([
+        [1, 'worker-a', 'expired'],
+        [2, 'worker-a', undefined],
+      ]);
+      await q.report('sms', 'worker-a', [{ _id: t._id, status: 'done', attempt: 2 }]);
+      expect((await q.get('sms', t._id)).status).toBe('done');
+      // Said again with its token, the report is a harmless repeat; with the old one it is not.
+      await q.report('sms', 'worker-a', [{ _id: t._id, status: 'done', attempt: 2 }]);
+      expect(await codeOf(() => q.report('sms', 'worker-a', [{ _id: t._id, status: 'done', attempt: 1 }]))).toBe('TASK_CONFLICT');
+    });
+
+    it('a late done with its own attempt is kept while the task waits unclaimed', async () => {
+      const { q, clock } = await open();
+      const t = await addOne(q);
+      await leaseOne(q, 'worker-a');
+      clock.advance(60_000);
+      await q.sweep();
+      expect(await codeOf(() => q.report('sms', 'worker-a', [{ _id: t._id, status: 'done', attempt: 2 }]))).toBe('LEASE_LOST');
+      await q.report('sms', 'worker-a', [{ _id: t._id, status: 'done', attempt: 1 }]);
+      expect((await q.get('sms', t._id)).status).toBe('done');
+    });
+
     it('a report on a task the worker was never handed is refused with LEASE_LOST', async () => {
       const { q } = await open();
       const t = await addOne(q);

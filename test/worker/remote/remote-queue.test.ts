@@ -33,6 +33,23 @@ describe('remote work source', () => {
     ]);
   });
 
+  it('reports carry the attempt the task was handed out with (the fencing token), also after a crash', async () => {
+    tmp = await makeTmpDir();
+    const s = await RemoteWorkerState.open(tmp.dir);
+    s.data.held.a = { data: { to: '+61404341143', msg: 'a' }, leasedAt: new Date().toISOString(), submitting: true, attempt: 3 };
+    s.data.held.b = { data: { to: '+61404341143', msg: 'b' }, leasedAt: new Date().toISOString(), attempt: 1 };
+    await s.save();
+    q = new RemoteQueue({ client: nowhere, state: s, logger, backoff: { initialMs: 10_000, maxMs: 10_000 } });
+    await q.start();
+    s.data.held.c = { data: { to: '+61404341143', msg: 'c' }, leasedAt: new Date().toISOString(), attempt: 2 };
+    await q.report({ _id: 'c', status: 'done' });
+    expect(s.data.reports).toEqual([
+      { _id: 'a', status: 'failed', error: expect.stringMatching(/outcome unknown/), final: true, attempt: 3 },
+      { _id: 'b', status: 'failed', error: expect.stringMatching(/restarted before sending/), attempt: 1 },
+      { _id: 'c', status: 'done', attempt: 2 },
+    ]);
+  });
+
   it('keeps reports and received SMS on disk while the server is unreachable, each once', async () => {
     tmp = await makeTmpDir();
     const s = await RemoteWorkerState.open(tmp.dir);
