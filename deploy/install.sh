@@ -223,6 +223,8 @@ cat >"$BIN.tmp" <<EOF
 # The service's config and data dir are the defaults of its commands; see katar-sms help.
 export KATAR_CONFIG="\${KATAR_CONFIG:-/etc/$NAME/config.json}"
 export KATAR_DATA_DIR="\${KATAR_DATA_DIR:-/var/lib/$NAME}"
+# The service's secrets (e.g. KATAR_DATABASE_URL), when this user may read them.
+if [ -r /etc/$NAME/env ]; then set -a; . /etc/$NAME/env; set +a; fi
 main=/opt/$NAME/dist/src/cli/main.js
 if [ "\$(id -u)" = 0 ] && id -u $NAME >/dev/null 2>&1; then
   if command -v setpriv >/dev/null 2>&1; then
