@@ -6,6 +6,13 @@ import type { BridgeTopics } from './topics.js';
 /** A retained state publish (QoS 1). */
 export type StatePublish = (topic: string, payload: string) => void;
 
+/**
+ * What a modem topic says once its value is no longer known (the link to the modem was
+ * lost, so its last signal is stale): Home Assistant's MQTT entities read the payload
+ * `None` as "unknown", where an empty retained payload would only delete the message.
+ */
+export const UNKNOWN_PAYLOAD = 'None';
+
 const MODEM_FIELDS = [
   ['state', (h: ModemHealth) => h.state],
   ['signal', (h: ModemHealth) => (h.signalDbm === undefined ? undefined : String(h.signalDbm))],
@@ -18,8 +25,9 @@ const MODEM_FIELDS = [
  * the ModemBoard), each queue's depth (queued tasks, at most one publish per `debounceMs`)
  * and the last received SMS. A topic is published when its value changes while
  * connected, and every topic again at each connect (a broker that lost its retained
- * messages has them back). A value the modem does not know (no signal yet) is not
- * published: the topic keeps the last one.
+ * messages has them back). A modem value not known yet (no signal yet) is not published;
+ * one that was known and is no longer (the link to the modem was lost) is published as
+ * UNKNOWN_PAYLOAD, so nobody reads a stale signal as current.
  */
 export class StatePublisher {
   readonly #values = new Map<string, string>();
@@ -41,7 +49,11 @@ export class StatePublisher {
   }
 
   readonly #onModem = (h: ModemHealth): void => {
-    for (const [what, read] of MODEM_FIELDS) this.#set(this.#topics.modem(h.name, what), read(h));
+    for (const [what, read] of MODEM_FIELDS) {
+      const topic = this.#topics.modem(h.name, what);
+      // A value never known is not published; one that went away becomes "unknown".
+      this.#set(topic, read(h) ?? (this.#values.has(topic) ? UNKNOWN_PAYLOAD : undefined));
+    }
   };
 
   readonly #onStatus = (): void => {
