@@ -10,7 +10,7 @@ import { startGateway } from './start-gateway.js';
 import { modemComponents } from './modem-workers.js';
 
 export type { Config, ModemConfig, TokenConfig, Role } from './config.js';
-export type { Gateway, GatewayEvents, ModemHealth, SendRequest } from './gateway/gateway.js';
+export type { Gateway, GatewayEvents, LibrarySend, ModemHealth, SendRequest } from './gateway/gateway.js';
 export type { InboxEntry, Task, TaskStatus } from './queue/task.js';
 export { Priority } from './queue/task.js';
 export { KatarError, isKatarError, type ErrorCode } from './errors.js';

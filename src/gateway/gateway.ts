@@ -12,6 +12,18 @@ export interface GatewayEvents extends QueueEvents {
   modem: [health: ModemHealth];
 }
 
+/** One SMS as the library's `send` takes it. */
+export interface LibrarySend {
+  to: string;
+  msg: string;
+  priority?: number;
+  sendAt?: string | Date;
+  validUntil?: string | Date;
+  idempotencyKey?: string;
+  /** A modem or modem group name: only it sends the SMS. */
+  via?: string;
+}
+
 const RELAYED = ['sent', 'sms', 'status', 'queued', 'paused', 'in progress', 'done', 'failed', 'cancelled', 'delivery'] as const;
 
 /**
@@ -47,9 +59,22 @@ export class Gateway<Q extends SmsQueue = SmsQueue> extends EventEmitter<Gateway
     return this.parts.modems.all();
   }
 
-  /** Queues one SMS on `queue` (default `sms`); resolves with its id once it is on disk. */
-  async send(sms: { to: string; msg: string }, priority = 0, queue = 'sms'): Promise<string> {
-    const [r] = await this.parts.intake.submit(queue, [{ ...sms, priority }]);
+  /**
+   * Queues one SMS on `queue` (default `sms`); resolves with its id once it is on disk.
+   * Takes what `POST /v1/queue/:queue/send` takes, validated the same way (a KatarError
+   * VALIDATION naming the field): `via` a modem or modem group, `sendAt`/`validUntil` as
+   * ISO 8601 texts or Dates, `idempotencyKey` (the same key again gives the first task's
+   * id). `priority` may be given in the message or, as the original API did, apart.
+   */
+  async send(sms: LibrarySend, priority?: number, queue = 'sms'): Promise<string> {
+    const { sendAt, validUntil, ...rest } = sms;
+    const request = {
+      ...rest,
+      ...(priority !== undefined && { priority }),
+      ...(sendAt !== undefined && { sendAt: sendAt instanceof Date ? sendAt.toISOString() : sendAt }),
+      ...(validUntil !== undefined && { validUntil: validUntil instanceof Date ? validUntil.toISOString() : validUntil }),
+    };
+    const [r] = await this.parts.intake.submit(queue, [{ priority: 0, ...request }]);
     return r!.task._id;
   }
 }
