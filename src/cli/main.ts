@@ -32,7 +32,7 @@ Commands:
   events      a running server's events (--follow: the live event stream)
   ussd        send a USSD code through a modem ('*100#'; --reply TEXT for menus, --cancel)
   worker      work another katar-sms server's queue with the local modem (--server URL)
-  store       check or recover a data directory (store check | store recover)
+  store       check, recover or move a data directory (store check | recover | migrate)
   token       print a token of the config (--role producer|worker|admin, or --name N)
   help        this help (also: katar-sms <command> --help)
   version     print the version

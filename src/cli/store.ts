@@ -4,10 +4,12 @@ import { checkStore, type CheckReport } from '../queue/store/store-check.js';
 import { recoverStore } from '../queue/store/store-recover.js';
 import { EXIT, UsageError, parse } from './args.js';
 import { processIo, type CliIo } from './io.js';
+import { MIGRATE_HELP, MIGRATE_LINE, storeMigrate } from './store-migrate.js';
 
 /** Help text of `katar-sms store`. */
 export const STORE_USAGE = `Usage: katar-sms store check   [--data-dir DIR] [--json]
        katar-sms store recover [--data-dir DIR] [--json]
+       ${MIGRATE_LINE}
 
 check    verifies a data directory without starting the gateway and without writing
          anything: every record's checksum and number, the manifest, the live segments
@@ -16,18 +18,21 @@ check    verifies a data directory without starting the gateway and without writ
 recover  (with the gateway stopped) moves the damaged files into DIR/damaged-<time>/,
          keeps every record that can still be read, writes a fresh checkpoint, and
          reports exactly what was lost. The gateway starts afterwards.
-
+${MIGRATE_HELP.what}
 A tail that was being written when the power went (never acknowledged) is not damage:
 the next start cuts it by itself. See docs/STORE.md.
 
-Options:
+Options of check and recover:
   --data-dir DIR   the data directory (default $KATAR_DATA_DIR, which the installed
                    katar-sms command sets to /var/lib/katar-sms, else ./data)
   --json           print the report as JSON
   -h, --help       this help
 
-Exit codes: 0 clean (check) or recovered (recover), 1 damaged (check) or recovery
-failed, 2 bad command line, 78 the data directory is in use (recover).
+${MIGRATE_HELP.options}
+Exit codes: 0 clean (check), recovered (recover) or copied (migrate), 1 damaged (check),
+recovery failed, or the copy refused (a database not empty, counts that differ, a
+database that cannot be reached), 2 bad command line, 78 the data directory is in use
+(recover, migrate) or damaged (migrate: run check and recover first).
 `;
 
 function describe(r: CheckReport): string {
@@ -41,10 +46,11 @@ function describe(r: CheckReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** `katar-sms store check|recover`: verifies or repairs a data directory. */
+/** `katar-sms store check|recover|migrate`: verifies, repairs or moves a data directory. */
 export async function store(argv: string[], io: CliIo = processIo): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'check' && sub !== 'recover') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'check or recover expected');
+  if (sub === 'migrate') return storeMigrate(rest, io);
+  if (sub !== 'check' && sub !== 'recover') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'check, recover or migrate expected');
   const v = parse(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   const dir = v['data-dir'] ?? (io.env.KATAR_DATA_DIR || './data');
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new UsageError(`--data-dir ${dir} is not a directory`);
