@@ -72,8 +72,10 @@ export async function startGateway(config: Config, logger: Logger, components: C
             onWarning: (msg, details) => storeLog.warn(details, msg),
           });
     closers.push(() => queue.close());
+    // What a refused send is answered while the store cannot write: a database that cannot be reached is 503, never the full disk's 507.
+    const refusal = config.store.kind === 'postgres' ? '503 STORE_UNAVAILABLE' : '507 STORAGE_FULL when the disk is full, else 503 STORE_UNAVAILABLE';
     queue.onHealthChange((h) => {
-      if (!h.writable) storeLog.error({ reason: h.reason, freeBytes: h.freeBytes }, 'the store cannot write: new sends are refused (507) until it can; nothing unacknowledged is kept');
+      if (!h.writable) storeLog.error({ reason: h.reason, freeBytes: h.freeBytes }, `the store cannot write: new sends are refused (${refusal}) until it can; nothing unacknowledged is kept`);
       else if (!h.acceptingNew) storeLog.warn({ freeBytes: h.freeBytes, reserveBytes: h.reserveBytes }, 'free space is below the reserve: new sends are refused (507), outcomes and received SMS are still recorded');
       else storeLog.info({ freeBytes: h.freeBytes }, 'the store writes again: sends are accepted');
     });

@@ -20,6 +20,9 @@ export interface ReceivePipelineOptions {
   listingIntervalMs?: number;
 }
 
+/** The first wait before the storage is listed again after the store refused a message, doubling up to the last. */
+const STORE_RETRY_MS = { initialMs: 1_000, maxMs: 30_000 };
+
 /** A part of a received message and the storage slot it sits in (none for +CMT). */
 type Part = DecodedDeliver & { slot?: { storage: string; index: number } };
 
@@ -40,6 +43,10 @@ export class ReceivePipeline {
   /** Modem dialogues one at a time: a read, a store and a delete never interleave. */
   readonly #chain = new SerialChain();
   #timer: NodeJS.Timeout | undefined;
+  /** The next listing after the store refused a message, and the backoff (0: no refusal since the last good listing). */
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryMs = 0;
+  #stopped = false;
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor(opts: ReceivePipelineOptions) {
@@ -65,7 +72,9 @@ export class ReceivePipeline {
 
   /** Stops listening; resolves when the message being handled is stored. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#chain.idle();
   }
@@ -73,8 +82,25 @@ export class ReceivePipeline {
   #enqueue(job: () => Promise<void>): void {
     void this.#chain.run(job).catch((err: unknown) => {
       if (isKatarError(err, 'MODEM_CLOSED', 'MODEM_TIMEOUT', 'MODEM_BUSY', 'NOT_REGISTERED')) this.#o.logger.info({ code: err.code }, 'receiving paused until the modem is back; the next listing catches up');
+      else if (isKatarError(err, 'STORE_UNAVAILABLE', 'STORAGE_FULL')) this.#storeRefused(err.code);
       else this.#o.logger.error({ err }, 'receiving failed; the next listing retries');
     });
+  }
+
+  /**
+   * The store refused a received message (a database that cannot be reached, a full
+   * disk): it stays on the modem, and the storage is listed again soon, with backoff,
+   * rather than at the next periodic listing, so that it is stored once the store writes.
+   */
+  #storeRefused(code: string): void {
+    if (this.#stopped || this.#retryTimer) return;
+    this.#retryMs = this.#retryMs === 0 ? STORE_RETRY_MS.initialMs : Math.min(STORE_RETRY_MS.maxMs, this.#retryMs * 2);
+    this.#o.logger.warn({ code, retryInMs: this.#retryMs }, 'the store refuses received SMS: they stay on the modem and are stored once it writes again');
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#enqueue(() => this.listStored());
+    }, this.#retryMs);
+    this.#retryTimer.unref();
   }
 
   /** Lists the storage and handles everything in it. */
@@ -83,6 +109,7 @@ export class ReceivePipeline {
     const stored = await this.#o.session.list();
     for (const s of stored) await this.#handle(s, true);
     await this.#expire();
+    this.#retryMs = 0;
   }
 
   async #readSlot(storage: string, index: number): Promise<void> {
@@ -133,18 +160,27 @@ export class ReceivePipeline {
     const c = first.concat;
     const identity = [first.senderType, first.sender, first.timestamp.toISOString(), c ? `${c.referenceBits}:${c.reference}/${c.total}` : '', m.text].join('|');
     const dedupKey = `${this.#o.source}:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
-    const { duplicate } = await this.#o.sink.receive({
-      from: first.sender,
-      msg: m.text,
-      source: this.#o.source,
-      sentAt: first.timestamp,
-      dedupKey,
-      ...(!m.complete && { incomplete: true }),
-    });
-    if (duplicate) this.#o.logger.debug({ dedupKey }, 'message already in the inbox (read twice)');
-    // Stored durably: now the modem's copies can go.
     const slots = [...m.parts.flatMap((p) => (p.slot ? [p.slot] : [])), ...(m.key ? (this.#extraSlots.get(m.key) ?? []) : [])];
     if (m.key) this.#extraSlots.delete(m.key);
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await this.#o.sink.receive({
+        from: first.sender,
+        msg: m.text,
+        source: this.#o.source,
+        sentAt: first.timestamp,
+        dedupKey,
+        ...(!m.complete && { incomplete: true }),
+      }));
+    } catch (err) {
+      // Not stored: the assembler has let the message go, so every part is to be read
+      // again from the modem at the next listing (held, the earlier parts would be skipped
+      // and the last one would start a message of its own).
+      for (const slot of slots) this.#held.delete(`${slot.storage}:${slot.index}`);
+      throw err;
+    }
+    if (duplicate) this.#o.logger.debug({ dedupKey }, 'message already in the inbox (read twice)');
+    // Stored durably: now the modem's copies can go.
     for (const slot of slots) {
       await this.#o.session.remove(slot.storage, slot.index);
       this.#held.delete(`${slot.storage}:${slot.index}`);

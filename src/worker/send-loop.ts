@@ -361,8 +361,27 @@ export class SendLoop {
     }
   }
 
+  /**
+   * Gives a task back. While the store cannot write this is tried again with backoff (it
+   * holds the loop, which could take nothing anyway): a task not given back stays leased
+   * to this worker, and so unsent, until its lease runs out, minutes later. When stopping,
+   * one try: the next start gives back this worker's leases.
+   */
   async #release(task: LeasedTask, why: string): Promise<void> {
-    await this.#o.source.release(task._id, why).catch((err: unknown) => this.#o.logger.error({ err, task: task._id }, 'could not give a task back'));
+    const { initialMs, maxMs } = this.#o.retry ?? { initialMs: 1_000, maxMs: 10_000 };
+    for (let delay = initialMs; ; delay = Math.min(maxMs, delay * 2)) {
+      try {
+        await this.#o.source.release(task._id, why);
+        return;
+      } catch (err) {
+        if (!this.#running || !isKatarError(err, ...STORE_DOWN)) {
+          this.#o.logger.error({ err, task: task._id }, 'could not give a task back');
+          return;
+        }
+        this.#o.logger.warn({ code: err.code, task: task._id, retryInMs: delay }, 'could not give a task back; trying again');
+        await pause(delay, this.#stopSignal.signal);
+      }
+    }
   }
 
   /** Sleeps until work may be there, or the idle poll; a stop wakes it. */

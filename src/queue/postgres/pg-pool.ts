@@ -17,6 +17,25 @@ export type Row = Record<string, unknown>;
 /** What a statement runs on: the pool, or the client of one transaction. */
 export interface Sql {
   query(text: string, values?: unknown[]): Promise<Row[]>;
+  /**
+   * In a transaction (`tx`): runs `text` in the same message as the COMMIT, and hands its
+   * rows to `onRows` before the transaction resolves. What the statement locks is then
+   * held for the commit alone, never across a round trip to this process, which may wait
+   * for a core on a busy machine (the event counter, pg-rows.ts). At most one a
+   * transaction; `values` are strings, finite numbers or null.
+   */
+  atCommit?(text: string, values: unknown[], onRows: (rows: Row[]) => void): void;
+}
+
+/** `text` with its `$n` replaced by `values` as SQL literals (the simple protocol of a statement sent with COMMIT takes no parameters). */
+function inlineValues(client: pg.PoolClient, text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (v === null) return 'NULL';
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v === 'string') return client.escapeLiteral(v);
+    throw new Error(`atCommit: value $${n} must be a string, a finite number or null`);
+  });
 }
 
 /** A notification from another connection (or this process's own). */
@@ -38,10 +57,17 @@ export function isUnavailable(err: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)|Cannot use a pool after calling end/i.test(e.message ?? '');
 }
 
-/** The queue's refusal for a database that cannot be reached: nothing was stored (HTTP 503 with Retry-After). */
-export function unavailable(err: unknown): KatarError {
-  return new KatarError('STORE_UNAVAILABLE', `the queue database cannot be reached: ${(err as Error).message}`, { retryAfterSeconds: 5 }, { cause: err });
+/**
+ * The queue's refusal for a database that cannot be reached (HTTP 503 with Retry-After).
+ * `commitInDoubt`: the connection died on COMMIT, so the transaction may have committed
+ * after all; the caller cannot tell, and must not rely on either.
+ */
+export function unavailable(err: unknown, commitInDoubt = false): KatarError {
+  return new KatarError('STORE_UNAVAILABLE', `the queue database cannot be reached: ${(err as Error).message}`, { retryAfterSeconds: 5, ...(commitInDoubt && { commitInDoubt }) }, { cause: err });
 }
+
+/** True when `err` says a transaction's COMMIT went unanswered: it may or may not have committed. */
+export const isCommitInDoubt = (err: unknown): boolean => isKatarError(err, 'STORE_UNAVAILABLE') && err.details?.commitInDoubt === true;
 
 /** SQLSTATE of a unique-constraint violation, or of a serialization failure / deadlock (both retried once). */
 export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
@@ -92,21 +118,34 @@ export class Database {
     } catch (err) {
       throw isUnavailable(err) ? unavailable(err) : err;
     }
-    const sql: Sql = { query: async (text, values) => (await client.query(text, values)).rows as Row[] };
+    let last: { text: string; onRows: (rows: Row[]) => void } | undefined;
+    const sql: Sql = {
+      query: async (text, values) => (await client.query(text, values)).rows as Row[],
+      atCommit: (text, values, onRows) => {
+        if (last) throw new Error('atCommit: one statement a transaction');
+        last = { text: inlineValues(client, text, values), onRows };
+      },
+    };
     let broken = false;
     // A checked-out client whose connection dies between statements emits 'error' (the
     // pool listens only on idle ones): the next statement fails, and it is thrown away.
     const onError = (): void => void (broken = true);
     client.on('error', onError);
+    let committing = false;
     try {
       await client.query('BEGIN');
       const out = await fn(sql);
-      await client.query('COMMIT');
+      committing = true;
+      if (last) {
+        // Two statements in one simple query: the driver answers with one result each.
+        const results = (await client.query(`${last.text};\nCOMMIT`)) as unknown as pg.QueryResult[];
+        last.onRows(results[0]!.rows as Row[]);
+      } else await client.query('COMMIT');
       return out;
     } catch (err) {
       broken = broken || isUnavailable(err);
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
-      throw broken ? unavailable(err) : err;
+      throw broken ? unavailable(err, committing) : err;
     } finally {
       client.off('error', onError);
       client.release(broken);

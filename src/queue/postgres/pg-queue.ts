@@ -18,7 +18,8 @@ import { PgEventLog } from './pg-event-log.js';
 import { receiveSms } from './pg-inbox.js';
 import { listInbox, listTasks } from './pg-listings.js';
 import { QueueMirror } from './pg-mirror.js';
-import { isUniqueViolation, isUnavailable, type Database } from './pg-pool.js';
+import { isCommitInDoubt, isUniqueViolation, isUnavailable, type Database } from './pg-pool.js';
+import { giveBackUnanswered, type UnansweredLease } from './pg-unanswered.js';
 import { MirrorSync } from './pg-sync.js';
 import { pruneAll } from './pg-prune.js';
 import { applyReports, markSubmitting, takeBack, transition } from './pg-reports.js';
@@ -69,6 +70,8 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   #sizes: Record<string, number> = {};
   #timers: NodeJS.Timeout[] = [];
   readonly #sync: MirrorSync;
+  /** Tasks of leases whose COMMIT went unanswered: given back by the next sweep (pg-unanswered.ts). */
+  #unanswered: UnansweredLease[] = [];
   readonly #adds = new AddGroup((fn) => this.#write(fn, false), (b, queue, items) => this.#addIn(b, queue, items));
 
   private constructor(o: PgQueueOptions) {
@@ -202,13 +205,21 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
 
   async reportAndLease(queue: string, worker: string, reports: TaskReport[], max: number, leaseMs?: number, accept?: LeaseAccept): Promise<Task[]> {
     const settings = this.settings(queue);
-    return this.#write(async (b) => {
-      if (reports.length) await applyReports(b, queue, worker, reports);
-      if (max <= 0) return [];
-      await expireLeases(b);
-      await expireValidity(b, queue);
-      return claim(b, queue, worker, max, leaseMs ?? settings.leaseMs, accept);
-    });
+    let claimed: Task[] = [];
+    try {
+      return await this.#write(async (b) => {
+        if (reports.length) await applyReports(b, queue, worker, reports);
+        if (max <= 0) return [];
+        await expireLeases(b);
+        await expireValidity(b, queue);
+        claimed = await claim(b, queue, worker, max, leaseMs ?? settings.leaseMs, accept);
+        return claimed;
+      });
+    } catch (err) {
+      // Refused, so the worker will never report these tasks, but the lease may have committed.
+      if (isCommitInDoubt(err)) for (const t of claimed) this.#unanswered.push({ queue, worker, id: t._id, startedAt: t.attempts.at(-1)!.startedAt });
+      throw err;
+    }
   }
 
   async report(queue: string, worker: string, reports: TaskReport[]): Promise<void> {
@@ -242,10 +253,18 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   }
 
   async sweep(): Promise<void> {
-    await this.#write(async (b) => {
-      await expireLeases(b);
-      await expireValidity(b);
-    });
+    const unanswered = this.#unanswered.splice(0);
+    try {
+      await this.#write(async (b) => {
+        await expireLeases(b);
+        await expireValidity(b);
+        await giveBackUnanswered(b, unanswered);
+      });
+    } catch (err) {
+      // Tried again at the next sweep: a give-back that did commit finds nothing left to undo.
+      this.#unanswered.push(...unanswered);
+      throw err;
+    }
   }
 
   async receive(queue: string, sms: IncomingSms): Promise<{ entry: InboxEntry; duplicate: boolean }> {
