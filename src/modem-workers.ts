@@ -68,7 +68,7 @@ export function modemComponents(roots: PortRoots = {}): ComponentStarter[] {
           await close();
           throw err;
         }
-        const worker = new ModemWorker({ name: m.name, session, parts, queueName: m.queue, statusReports: m.statusReports, logger, ...(pacing && { pacing }), ...(m.balance && { balance: m.balance }), ...(m.calls && { calls: m.calls }) });
+        const worker = new ModemWorker({ name: m.name, session, parts, queueName: m.queue, statusReports: m.statusReports, logger, sharedStore: config.store.kind === 'postgres', ...(pacing && { pacing }), ...(m.balance && { balance: m.balance }), ...(m.calls && { calls: m.calls }) });
         running.push({ session, worker, port });
         worker.start();
         ports.watchSim(m, session, port, parts, log);

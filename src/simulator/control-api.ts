@@ -112,7 +112,11 @@ async function route(sim: SimulatedModem, req: IncomingMessage, extras: ControlE
       const b = await readJson(req);
       // "msg" is the gateway API's name for the text (POST /send, the inbox); both are taken.
       const text = typeof b.text === 'string' ? b.text : typeof b.msg === 'string' ? b.msg : '';
-      const stored = sim.injectIncoming({ from: str(b, 'from') ?? '', text });
+      // The SMSC's time stamp of the message (default: now), e.g. to send one SMS to two SIMs "at once".
+      const at = str(b, 'timestamp');
+      const timestamp = at === undefined ? undefined : new Date(at);
+      if (timestamp && Number.isNaN(timestamp.getTime())) return [400, { error: `timestamp "${at}" is not an ISO 8601 time` }];
+      const stored = sim.injectIncoming({ from: str(b, 'from') ?? '', text, ...(timestamp && { timestamp }) });
       return [202, { stored: stored.map((s) => s.index) }];
     }
     case 'POST /fault':

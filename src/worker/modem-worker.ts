@@ -31,6 +31,8 @@ export interface ModemWorkerOptions {
   calls?: CallSettings;
   /** Pacing, caps and sending hours of this modem (loaded; closed by `stop`). */
   pacing?: PacingGate;
+  /** The queue is shared with other gateways (a fleet): received SMS are told apart by gateway too. */
+  sharedStore?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export class ModemWorker {
       session: o.session,
       sink: source,
       source: `modem:${o.name}`,
+      ...(o.sharedStore && { dedupScope: workerId }),
       logger,
       ...(o.concatTimeoutMs !== undefined && { concatTimeoutMs: o.concatTimeoutMs }),
       ...(o.listingIntervalMs !== undefined && { listingIntervalMs: o.listingIntervalMs }),

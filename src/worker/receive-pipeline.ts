@@ -13,6 +13,13 @@ export interface ReceivePipelineOptions {
   sink: InboxSink;
   /** Inbox `source`, `modem:<name>`. */
   source: string;
+  /**
+   * What makes this modem's dedupe keys unique in the store (default: `source`). Modem
+   * names are unique on one box, not across a fleet sharing one inbox: there it is the
+   * worker id, `builtin:<gateway id>:<modem>`, so the same SMS sent to two boxes' SIMs
+   * is stored twice, as it should be.
+   */
+  dedupScope?: string;
   logger: Logger;
   /** A concatenated message with parts missing is delivered (marked incomplete) after this long. */
   concatTimeoutMs?: number;
@@ -159,7 +166,7 @@ export class ReceivePipeline {
     const first = m.parts[0]!;
     const c = first.concat;
     const identity = [first.senderType, first.sender, first.timestamp.toISOString(), c ? `${c.referenceBits}:${c.reference}/${c.total}` : '', m.text].join('|');
-    const dedupKey = `${this.#o.source}:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+    const dedupKey = `${this.#o.dedupScope ?? this.#o.source}:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
     const slots = [...m.parts.flatMap((p) => (p.slot ? [p.slot] : [])), ...(m.key ? (this.#extraSlots.get(m.key) ?? []) : [])];
     if (m.key) this.#extraSlots.delete(m.key);
     let duplicate: boolean;

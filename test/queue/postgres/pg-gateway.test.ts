@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function gateway(url: string): Promise<{ gw: RunningGateway; sent(): Promise<string[]> }> {
+async function gateway(url: string): Promise<{ gw: RunningGateway; sent(): Promise<string[]>; control: string }> {
   const tmp = await makeTmpDir();
   cleanups.push(tmp.cleanup);
   const simPort = await freePort();
@@ -27,7 +27,7 @@ async function gateway(url: string): Promise<{ gw: RunningGateway; sent(): Promi
   const gw = await startGateway(config, createLogger('silent'), modemComponents());
   cleanups.push(() => gw.close());
   const sent = async (): Promise<string[]> => ((await (await fetch(`http://127.0.0.1:${simPort}/sent`)).json()) as { messages: Array<{ to: string }> }).messages.map((m) => m.to);
-  return { gw, sent };
+  return { gw, sent, control: `http://127.0.0.1:${simPort}` };
 }
 
 describe.skipIf(!provided.url)('two gateways on one PostgreSQL', () => {
@@ -48,5 +48,22 @@ describe.skipIf(!provided.url)('two gateways on one PostgreSQL', () => {
     expect([...fromA, ...fromB].sort()).toEqual(numbers.map((n) => n.replace(/\s/g, '')).sort());
     expect(fromA.length > 0 && fromB.length > 0).toBe(true);
     await until(async () => a.gw.parts.queue.counts('sms').done === numbers.length, 10_000, 'all done');
+  });
+
+  it('the same SMS received by a modem of each box (both named modem0) is stored twice, and a re-read of it once', async () => {
+    const d = await emptyDatabase(provided.url!);
+    cleanups.push(() => d.drop());
+    const [a, b] = await Promise.all([gateway(d.url), gateway(d.url)]);
+    // One sender, one text, one SMSC time stamp: only the box (the SIM) tells them apart.
+    const sms = { from: '+61404341143', msg: 'the alarm went off', timestamp: '2026-12-01T10:00:00Z' };
+    for (const box of [a, b]) {
+      const r = await fetch(`${box.control}/incoming`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sms) });
+      expect(r.status).toBe(202);
+    }
+    const inbox = async (): Promise<Array<{ source: string }>> => (await a.gw.parts.queue.listInbox('sms', { limit: 10 })).items;
+    await until(async () => (await inbox()).length >= 2, 15_000, 'both received');
+    expect((await inbox()).map((e) => e.source)).toEqual(['modem:modem0', 'modem:modem0']);
+    const bad = await fetch(`${a.control}/incoming`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...sms, timestamp: 'yesterday' }) });
+    expect(bad.status).toBe(400);
   });
 });
