@@ -7,7 +7,8 @@ import { recordModemStates } from './gateway/modem-events.js';
 import { isOwnBuiltinWorker, loadGatewayId } from './gateway/gateway-id.js';
 import { buildApp, type HttpApp } from './http/app.js';
 import { warmNumberRules, warmSendPath } from './http/warm-up.js';
-import { trimMemory } from './memory-trim.js';
+import { warmQueuePath } from './gateway/warm-up-queue.js';
+import { afterFullCollections, trimMemory } from './memory-trim.js';
 import { DETAILS_KEY, type Logger } from './log.js';
 import { ClockWatch } from './queue/clock-watch.js';
 import { applyRetention, scheduleJob, type Job } from './queue/housekeeping.js';
@@ -32,6 +33,8 @@ export type ComponentStarter = (parts: GatewayParts, config: Config, logger: Log
 export interface StartOptions {
   /** Give back the start-up's memory before listening (memory-trim.ts): the `serve` command's choice; a process that starts many gateways (tests) has no use for it. */
   trimMemory?: boolean;
+  /** Run one SMS through a scratch queue before listening (gateway/warm-up-queue.ts), so that the first send finds its code compiled: the `serve` command's choice too. */
+  warmQueue?: boolean;
 }
 
 /**
@@ -122,10 +125,14 @@ export async function startGateway(config: Config, logger: Logger, components: C
     const app = await buildApp({ parts, config, logger, webhooks, ...(mqtt && { mqtt }), dataDir: config.dataDir, system: { config, startedAt } });
     const firstQueue = queue.queueNames[0];
     if (firstQueue) await warmSendPath(app, parts.intake, config.tokens, firstQueue).catch((err: unknown) => logger.debug({ err }, 'warming the send path failed; the first send compiles it'));
+    // The scratch queue is a file queue: its code is what a gateway on the file store runs.
+    if (firstQueue && options.warmQueue && config.store.kind !== 'postgres') await warmQueuePath(parts.intake, firstQueue, config.queues[firstQueue]!, gatewayId, isLocalWorker).catch((err: unknown) => logger.debug({ err }, 'warming the queue path failed; the first send compiles it'));
     closers.push(() => app.close());
     if (options.trimMemory) {
       await trimMemory(logger).catch((err: unknown) => logger.debug({ err }, 'giving back the start-up memory failed; V8 does it later'));
       warmNumberRules(parts.intake);
+      const stopRewarming = afterFullCollections(() => warmNumberRules(parts.intake));
+      closers.push(async () => stopRewarming());
     }
     const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
       // Taken since the probe at the start.

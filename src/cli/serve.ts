@@ -66,7 +66,7 @@ function modemFromFlag(path: string, cfg: Config): ModemConfig {
 export async function serve(argv: string[], components: ComponentStarter[]): Promise<number> {
   const config = await resolveServeConfig(argv);
   const logger = createLogger(config.logLevel, config.logFormat);
-  const running = await startGateway(config, logger, components, { trimMemory: true });
+  const running = await startGateway(config, logger, components, { trimMemory: true, warmQueue: true });
   const systemd = attachSystemd(running, logger);
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -42,13 +42,15 @@ describe('delivery restore', () => {
     opened.push(s);
     return s;
   };
-  /** The restore, and how many history records it read back. */
-  const restore = async (s: FileStore): Promise<{ parts: SentPart[]; reads: number }> => {
+  /** The restore, and how many history records it read back (in runs, or one by one through the store). */
+  const restore = async (s: FileStore): Promise<{ parts: SentPart[]; reads: number; storeReads: number }> => {
     const spy = vi.spyOn(s, 'readHistory');
-    const parts = await readSentParts(s, DAY, systemClock);
-    const reads = spy.mock.calls.length;
+    const found = await readSentParts(s, DAY, systemClock);
+    const storeReads = spy.mock.calls.length;
     spy.mockRestore();
-    return { parts, reads };
+    const parts = [...found];
+    expect(found.size).toBe(parts.length);
+    return { parts, reads: found.recordsRead, storeReads };
   };
 
   beforeEach(async () => {
@@ -70,7 +72,10 @@ describe('delivery restore', () => {
     await s.commit();
     const expected = [['one', 0, 7], ['two', 0, 8], ['two', 1, 9]];
     expect(await everyRecordsParts(s)).toEqual(expected);
-    expect(summary((await restore(s)).parts)).toEqual(expected);
+    const r1 = await restore(s);
+    expect(summary(r1.parts)).toEqual(expected);
+    // Read from the file in runs, none through the store one by one.
+    expect([r1.reads, r1.storeReads]).toEqual([2, 0]);
     expect(s.history.get('one')?.sentParts).toBe(true);
     expect(s.history.get('plain0')?.sentParts).toBeUndefined();
 
@@ -105,6 +110,30 @@ describe('delivery restore', () => {
     expect(summary(r3.parts)).toEqual(final);
     expect(r3.reads).toBe(2);
     expect(s3.history.has('torn')).toBe(false);
+  });
+
+  it('reads a finish not yet written, and one moved by a later write, through the store', async () => {
+    const s = await open();
+    s.finish(finished('a', 1, 30, [4]));
+    s.finish(finished('b', 2, 20, [5]));
+    await s.commit();
+    // Not on disk yet (no commit): only the store has it, from memory.
+    s.finish(finished('c', 3, 10, [6]));
+    const r = await restore(s);
+    expect(summary(r.parts)).toEqual([['a', 0, 4], ['b', 0, 5], ['c', 0, 6]]);
+    expect([r.reads, r.storeReads]).toEqual([3, 1]);
+    await s.commit();
+
+    // A record cut off on disk where the index still points (a damaged file): the store
+    // cannot read it either, and the restore goes on without it.
+    const meta = s.history.get('b')!;
+    const { open: openFile } = await import('node:fs/promises');
+    const h = await openFile(join(tmp.dir, 'history.jsonl'), 'r+');
+    await h.write(Buffer.from('X'), 0, 1, meta.pos.offset + 20);
+    await h.close();
+    const damaged = await restore(s);
+    expect(summary(damaged.parts)).toEqual([['a', 0, 4], ['c', 0, 6]]);
+    expect(damaged.storeReads).toBe(1);
   });
 
   it('gives the parts oldest send first, with their age from sentAt', async () => {

@@ -107,16 +107,15 @@ export class HistoryIndex {
    * The metas with sent parts among the newest entries, newest first: the walk back from
    * the newest insertion stops at the first entry finished before `sinceMs` or after
    * `maxLooked` entries (with or without parts). Read off the columns: only the entries
-   * returned get a meta, so a history of tasks without parts costs no reads and no objects.
+   * returned get a meta, so a history of tasks without parts costs no reads and no objects;
+   * each meta is made as it is taken, so 50,000 of them are never held at once.
    */
-  sentPartsSince(sinceMs: number, maxLooked: number): HistoryMeta[] {
-    const found: HistoryMeta[] = [];
+  *sentPartsSince(sinceMs: number, maxLooked: number): IterableIterator<HistoryMeta> {
     let looked = 0;
     for (let slot = this.#ids.length - 1; slot >= 0; slot--) {
       if (this.#finished[slot]! < sinceMs || ++looked > maxLooked) break;
-      if (this.#status[slot]! & SENT_PARTS) found.push(this.#meta(slot));
+      if (this.#status[slot]! & SENT_PARTS) yield this.#meta(slot);
     }
-    return found;
   }
 
   /** Takes over the content of `other` (a freshly loaded index); `other` is left empty. */
