@@ -109,7 +109,7 @@ export async function startGateway(config: Config, logger: Logger, components: C
     closers.push(async () => jobs.forEach((j) => j.stop()));
     const detachModemStates = recordModemStates(parts.modems, queue.events, logger);
     closers.push(async () => detachModemStates());
-    const webhooks = new WebhookDispatcher({ webhooks: config.webhooks, log: queue.events, progress: queue.subscriptions, logger });
+    const webhooks = new WebhookDispatcher({ webhooks: config.webhooks, log: queue.events, progress: queue.subscriptions, holder: gatewayId, logger });
     await webhooks.start();
     closers.push(() => webhooks.stop());
     // Not awaiting the broker: the bridge connects (and reconnects) on its own.

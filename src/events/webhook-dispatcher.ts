@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
 import { KatarError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -12,6 +13,12 @@ export interface WebhookDispatcherOptions {
   webhooks: readonly WebhookConfig[];
   log: EventLog;
   progress: SubscriptionProgress;
+  /**
+   * Who claims the deliveries: the gateway id, which a fleet's boxes must not share.
+   * Without it a name of this dispatcher's own (a restart after a crash then waits for
+   * its old claims to run out).
+   */
+  holder?: string;
   logger: Logger;
   /** Shorter waits for tests; the defaults are DEFAULT_TIMING. */
   timing?: Partial<DeliveryTiming>;
@@ -21,7 +28,8 @@ export interface WebhookDispatcherOptions {
  * The webhooks of the gateway: one independent WebhookSubscription per configured
  * webhook, all woken by one listener on the event log (so any number of webhooks adds
  * one listener). `redeliver` and `sendTest` name a webhook; an unknown name is
- * WEBHOOK_NOT_FOUND.
+ * WEBHOOK_NOT_FOUND. In a fleet each webhook is delivered by the one box holding its
+ * claim (delivery-claim.ts); the others stand by and take over when it goes.
  */
 export class WebhookDispatcher {
   readonly #subs = new Map<string, WebhookSubscription>();
@@ -36,9 +44,10 @@ export class WebhookDispatcher {
   constructor(opts: WebhookDispatcherOptions) {
     this.#log = opts.log;
     this.#logger = opts.logger.child({ module: 'webhooks' });
+    const holder = opts.holder ?? `dispatcher-${randomUUID()}`;
     for (const w of opts.webhooks) {
       if (this.#subs.has(w.name)) throw new KatarError('CONFIG_INVALID', `webhook "${w.name}" is configured twice`, { key: 'webhooks' });
-      this.#subs.set(w.name, new WebhookSubscription(w, { log: opts.log, progress: opts.progress, logger: this.#logger, ...(opts.timing ? { timing: opts.timing } : {}) }));
+      this.#subs.set(w.name, new WebhookSubscription(w, { log: opts.log, progress: opts.progress, holder, logger: this.#logger, ...(opts.timing ? { timing: opts.timing } : {}) }));
     }
   }
 
@@ -75,7 +84,7 @@ export class WebhookDispatcher {
     return this.#sub(name).sendTest();
   }
 
-  /** Stops every subscription: requests in flight are aborted, cursors saved. */
+  /** Stops every subscription: requests in flight are aborted, cursors saved, claims given up. */
   async stop(): Promise<void> {
     this.#log.off('event', this.#onEvent);
     this.#listening = false;

@@ -25,6 +25,10 @@ export interface WebhookState {
   lastSuccessAt: string | null;
   lastError: string | null;
   lastErrorAt: string | null;
+  /** Whether this box delivers the new events (`held`) or another box of the fleet does (`standby`). */
+  claim: 'held' | 'standby';
+  /** The gateway id of the box that delivers, as last seen (null before the first answer). */
+  deliveredBy: string | null;
 }
 
 /** How a test POST went. */

@@ -5,37 +5,16 @@ import type { EventPage, EventType, GatewayEvent } from '../queue/gateway-event.
 import type { DeadLetter, EventLog, SubscriptionProgress } from '../queue/sms-queue.js';
 import { Alarm } from './alarm.js';
 import { CursorSaver } from './cursor-saver.js';
-import { retryDelayMs } from './delivery-backoff.js';
+import { DeliveryClaim } from './delivery-claim.js';
+import { BATCH_SIZE, DEFAULT_TIMING, type DeliveryTiming, type SubscriptionDeps } from './subscription-options.js';
 import { postOnce, type PostOutcome } from './webhook-post.js';
 import { signedRequest, type OutgoingEvent } from './webhook-signature.js';
 import { shownUrl, type WebhookState, type WebhookTestResult } from './webhook-state.js';
 
-/** Events read from the log at a time: the most a subscription holds, whatever its backlog. */
-export const BATCH_SIZE = 100;
+export { BATCH_SIZE, DEFAULT_TIMING, type DeliveryTiming, type SubscriptionDeps } from './subscription-options.js';
 
-/** The clocks and waits of a subscription; tests shorten them. */
-export interface DeliveryTiming {
-  /** The wait before retry `attempt` (1 after the first failure). */
-  retryDelayMs: (attempt: number) => number;
-  /** The cursor is saved at most this often (and at stop). */
-  saveEveryMs: number;
-  /** An idle subscription reads the log this often even without an 'event' (in case one was missed). */
-  safetyPollMs: number;
-  /** Wall clock (ms): timestamps, and the age of an event's first attempt. */
-  now: () => number;
-}
-
-export const DEFAULT_TIMING: DeliveryTiming = { retryDelayMs, saveEveryMs: 200, safetyPollMs: 30_000, now: Date.now };
-
-/** What a subscription is given besides its config. */
-export interface SubscriptionDeps {
-  log: EventLog;
-  progress: SubscriptionProgress;
-  logger: Logger;
-  timing?: Partial<DeliveryTiming>;
-}
-
-type Outcome = 'delivered' | 'dead' | 'stopped';
+/** How one event's delivery ended: `lost` when this box lost its claim first. */
+type Outcome = 'delivered' | 'dead' | 'stopped' | 'lost';
 
 /**
  * One webhook subscription's delivery loop: the events of its types, strictly in id
@@ -60,7 +39,13 @@ type Outcome = 'delivered' | 'dead' | 'stopped';
  *   delivered (then it is removed) or given up again (then it is replaced with the new
  *   attempts and reason): a stop or a crash before that keeps it as a dead letter.
  * - Stop: requests in flight are aborted (and sent again after the restart), the cursor
- *   is saved.
+ *   is saved, then the claim given up.
+ * - Fleet: only the box holding the subscription's claim (DeliveryClaim) delivers new
+ *   events; the others stand by, asking for the claim and following the stored cursor
+ *   and dead letters for `state()`. A box that gains the claim resumes from the stored
+ *   cursor (or its own, if further); one that loses it aborts the request in flight and
+ *   stands by. Redeliveries and tests are sent by the box that was asked, holding the
+ *   claim or not: they are out of order by design.
  */
 export class WebhookSubscription {
   readonly name: string;
@@ -72,7 +57,14 @@ export class WebhookSubscription {
   readonly #timing: DeliveryTiming;
   readonly #newWork = new Alarm();
   readonly #backoff = new Alarm();
+  /** Rung when the claim is gained, a redelivery is asked for, or at stop: what a box standing by waits for. */
+  readonly #claimWake = new Alarm();
+  readonly #claim: DeliveryClaim;
   readonly #abort = new AbortController();
+  /** Aborted when the claim is lost (or at stop): the requests of new events, which only the holder sends. */
+  #tenure = new AbortController();
+  /** The claim was (re)gained: the stored progress is read again before the next event. */
+  #resume = false;
   readonly #redeliveries: DeadLetter[] = [];
   /** Redeliveries and tests under way: stop waits for them. */
   readonly #side = new Set<Promise<unknown>>();
@@ -81,14 +73,10 @@ export class WebhookSubscription {
   #loop: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
   #cursor = 0;
-  #attempts = 0;
-  #deadLetters = 0;
-  #delivered = 0;
-  #failedAttempts = 0;
-  #expired = 0;
-  #lastSuccessAt: string | null = null;
-  #lastError: string | null = null;
-  #lastErrorAt: string | null = null;
+  /** The counters of state(). */
+  readonly #n: Pick<WebhookState, 'attempts' | 'deadLetters' | 'delivered' | 'failedAttempts' | 'expired' | 'lastSuccessAt' | 'lastError' | 'lastErrorAt'> = {
+    attempts: 0, deadLetters: 0, delivered: 0, failedAttempts: 0, expired: 0, lastSuccessAt: null, lastError: null, lastErrorAt: null,
+  };
 
   constructor(config: WebhookConfig, deps: SubscriptionDeps) {
     this.name = config.name;
@@ -98,6 +86,15 @@ export class WebhookSubscription {
     this.#progress = deps.progress;
     this.#logger = deps.logger.child({ webhook: config.name });
     this.#timing = { ...DEFAULT_TIMING, ...deps.timing };
+    this.#claim = new DeliveryClaim({
+      progress: deps.progress,
+      name: config.name,
+      holder: deps.holder,
+      ttlMs: this.#timing.claimTtlMs,
+      logger: this.#logger,
+      what: `webhook "${config.name}"`,
+      onChange: (held) => this.#claimChanged(held),
+    });
   }
 
   /** Loads the durable progress and starts the loop; resolves once it runs. */
@@ -119,14 +116,9 @@ export class WebhookSubscription {
       cursor: this.#cursor,
       backlog: Math.max(0, this.#log.bounds().newest - this.#cursor),
       redeliveries: this.#redeliveries.length,
-      attempts: this.#attempts,
-      deadLetters: this.#deadLetters,
-      delivered: this.#delivered,
-      failedAttempts: this.#failedAttempts,
-      expired: this.#expired,
-      lastSuccessAt: this.#lastSuccessAt,
-      lastError: this.#lastError,
-      lastErrorAt: this.#lastErrorAt,
+      ...this.#n,
+      claim: this.#claim.held ? 'held' : 'standby',
+      deliveredBy: this.#claim.holder || null,
     };
   }
 
@@ -151,15 +143,8 @@ export class WebhookSubscription {
   }
 
   async #open(): Promise<void> {
-    const { cursor, deadLetters } = await this.#progress.load(this.name);
-    this.#deadLetters = deadLetters.length;
-    if (cursor === undefined) {
-      this.#cursor = this.#log.bounds().newest;
-      await this.#progress.saveCursor(this.name, this.#cursor);
-      this.#logger.info({ cursor: this.#cursor }, 'new webhook subscription: starts after the newest event');
-    } else {
-      this.#cursor = cursor;
-    }
+    await this.#claim.start();
+    await this.#refresh();
     this.#saver = new CursorSaver((c) => this.#progress.saveCursor(this.name, c), this.#cursor, this.#timing.saveEveryMs, (err) => {
       this.#logger.warn({ err }, 'webhook cursor not saved; trying again');
     });
@@ -168,20 +153,69 @@ export class WebhookSubscription {
 
   async #close(): Promise<void> {
     this.#abort.abort();
+    this.#tenure.abort();
     this.#newWork.ring();
     this.#backoff.ring();
+    this.#claimWake.ring();
     await this.#starting?.catch(() => undefined);
     await this.#loop;
     await Promise.allSettled([...this.#side]);
     this.#redeliveries.splice(0);
+    // The cursor first: the box that takes over starts from it.
     await this.#saver?.close();
+    await this.#claim.stop();
+  }
+
+  #claimChanged(held: boolean): void {
+    if (held) {
+      this.#resume = true;
+      this.#tenure = new AbortController();
+      this.#claimWake.ring();
+    } else {
+      this.#tenure.abort();
+      this.#newWork.ring();
+      this.#backoff.ring();
+    }
+  }
+
+  /** Whether this box may deliver new events now: it holds the claim and has read the progress since gaining it. */
+  get #mayDeliver(): boolean {
+    return this.#claim.held && !this.#resume;
+  }
+
+  /**
+   * Reads the stored progress: the cursor (kept when this box's own is further) and the
+   * dead-letter count. A subscription never seen before starts after the newest event,
+   * saved at once by the box holding the claim.
+   */
+  async #refresh(): Promise<void> {
+    const held = this.#claim.held;
+    const resuming = this.#resume;
+    const { cursor, deadLetters } = await this.#progress.load(this.name);
+    this.#n.deadLetters = deadLetters.length;
+    if (cursor !== undefined) this.#cursor = Math.max(this.#cursor, cursor);
+    else if (held) {
+      this.#cursor = Math.max(this.#cursor, this.#log.bounds().newest);
+      await this.#progress.saveCursor(this.name, this.#cursor);
+      this.#logger.info({ cursor: this.#cursor }, 'new webhook subscription: starts after the newest event');
+    }
+    if (held && resuming) this.#resume = false;
+  }
+
+  /** Another box delivers: sends what was asked of this box, waits for the claim, follows the stored progress. */
+  async #standby(): Promise<void> {
+    if (!(await this.#sendRedeliveries())) return;
+    await this.#claimWake.wait(this.#claim.pollMs);
+    if (!this.#stopping && !this.#claim.held) await this.#refresh();
   }
 
   async #run(): Promise<void> {
     let failures = 0;
     while (!this.#stopping) {
       try {
-        await this.#step();
+        if (!this.#claim.held) await this.#standby();
+        else if (this.#resume) await this.#refresh();
+        else await this.#step();
         failures = 0;
       } catch (err) {
         failures++;
@@ -199,9 +233,11 @@ export class WebhookSubscription {
     if (!page) return;
     for (const event of page.events) {
       if (!(await this.#sendRedeliveries())) return;
-      if ((await this.#deliver(event)) === 'stopped') return;
+      const outcome = await this.#deliver(event, true);
+      if (outcome === 'stopped' || outcome === 'lost') return;
       this.#advance(event.id);
     }
+    if (!this.#mayDeliver) return;
     // `next` also passes events of other types the read looked at.
     if (page.next > this.#cursor) this.#advance(page.next);
     else if (page.events.length === 0) await this.#newWork.wait(this.#timing.safetyPollMs);
@@ -216,7 +252,7 @@ export class WebhookSubscription {
       const oldest = typeof err.details?.oldest === 'number' ? err.details.oldest : this.#log.bounds().oldest;
       if (oldest === undefined || oldest - 1 <= this.#cursor) throw err;
       this.#logger.warn({ cursor: this.#cursor, oldest }, 'webhook fell behind the event log retention: the removed events are skipped');
-      this.#expired += oldest - 1 - this.#cursor;
+      this.#n.expired += oldest - 1 - this.#cursor;
       this.#advance(oldest - 1);
       return undefined;
     }
@@ -225,7 +261,7 @@ export class WebhookSubscription {
   /** Sends the queued redeliveries, oldest first; false once stopping (the one in flight stays a dead letter). */
   async #sendRedeliveries(): Promise<boolean> {
     for (let letter = this.#redeliveries[0]; letter && !this.#stopping; letter = this.#redeliveries[0]) {
-      const outcome = await this.#deliver(letter.event);
+      const outcome = await this.#deliver(letter.event, false);
       if (outcome === 'stopped') return false;
       // Given up again: #bury replaced the stored letter. Delivered: it goes.
       if (outcome === 'delivered' && !(await this.#unbury(letter))) return false;
@@ -234,29 +270,38 @@ export class WebhookSubscription {
     return !this.#stopping;
   }
 
-  /** Attempts `event` until it is delivered or becomes a dead letter (or the subscription stops). */
-  async #deliver(event: GatewayEvent): Promise<Outcome> {
+  /**
+   * Attempts `event` until it is delivered or becomes a dead letter (or the subscription
+   * stops). A new event (`claimed`) is attempted only while this box holds the claim.
+   */
+  async #deliver(event: GatewayEvent, claimed: boolean): Promise<Outcome> {
     const first = this.#timing.now();
     this.#backoff.clear();
+    const signal = claimed ? this.#tenure.signal : this.#abort.signal;
     for (let attempt = 1; !this.#stopping; attempt++) {
-      this.#attempts = attempt;
-      const out = await this.#post(event);
+      if (claimed && !this.#mayDeliver) {
+        this.#n.attempts = 0;
+        return 'lost';
+      }
+      this.#n.attempts = attempt;
+      const out = await this.#post(event, signal);
       if (out.ok) {
-        this.#attempts = 0;
-        this.#delivered++;
-        this.#lastSuccessAt = this.#iso();
+        this.#n.attempts = 0;
+        this.#n.delivered++;
+        this.#n.lastSuccessAt = this.#iso();
         return 'delivered';
       }
       if (this.#stopping) break;
+      if (claimed && !this.#mayDeliver) continue; // aborted by the claim's loss, not failed
       const reason = out.reason ?? 'failed';
-      this.#failedAttempts++;
-      this.#lastError = reason;
-      this.#lastErrorAt = this.#iso();
+      this.#n.failedAttempts++;
+      this.#n.lastError = reason;
+      this.#n.lastErrorAt = this.#iso();
       this.#logger.info({ eventId: event.id, eventType: event.type, attempt, reason, ...(out.err ? { err: out.err } : {}) }, 'webhook delivery failed');
       const age = this.#timing.now() - first;
       if (attempt >= this.#cfg.maxAttempts || age >= this.#cfg.maxAgeMs) {
         const buried = await this.#bury({ event, attempts: attempt, reason, at: this.#iso() });
-        this.#attempts = 0;
+        this.#n.attempts = 0;
         return buried ? 'dead' : 'stopped';
       }
       // The last wait ends when the age limit does, for one last attempt.
@@ -265,23 +310,13 @@ export class WebhookSubscription {
     return 'stopped';
   }
 
-  #post(event: OutgoingEvent): Promise<PostOutcome> {
-    return postOnce(this.#cfg.url, signedRequest(event, this.#cfg.secret, this.#timing.now()), this.#cfg.timeoutMs, this.#abort.signal);
+  #post(event: OutgoingEvent, signal: AbortSignal = this.#abort.signal): Promise<PostOutcome> {
+    return postOnce(this.#cfg.url, signedRequest(event, this.#cfg.secret, this.#timing.now()), this.#cfg.timeoutMs, signal);
   }
 
   /** Stores a dead letter, trying again while the store refuses; false when stopped first. */
   async #bury(letter: DeadLetter): Promise<boolean> {
-    for (let tries = 1; ; tries++) {
-      try {
-        await this.#progress.addDeadLetter(this.name, letter);
-        break;
-      } catch (err) {
-        this.#logger.warn({ err, eventId: letter.event.id }, 'dead letter not stored; trying again');
-        if (this.#stopping) return false;
-        await this.#backoff.wait(this.#timing.retryDelayMs(tries));
-        if (this.#stopping) return false;
-      }
-    }
+    if (!(await this.#untilStored(() => this.#progress.addDeadLetter(this.name, letter), { eventId: letter.event.id }, 'dead letter not stored; trying again'))) return false;
     this.#logger.warn({ eventId: letter.event.id, eventType: letter.event.type, attempts: letter.attempts, reason: letter.reason }, 'webhook event given up: kept as a dead letter');
     await this.#recount(1);
     return true;
@@ -289,19 +324,24 @@ export class WebhookSubscription {
 
   /** Removes a redelivered letter, trying again while the store refuses; false when stopped first (it stays, and may be sent again). */
   async #unbury(letter: DeadLetter): Promise<boolean> {
+    if (!(await this.#untilStored(() => this.#progress.removeDeadLetter(this.name, letter.event.id), { eventId: letter.event.id }, 'redelivered dead letter not removed; trying again'))) return false;
+    await this.#recount(-1);
+    return true;
+  }
+
+  /** Runs a write of the progress until the store takes it, with backoff; false when stopped first. */
+  async #untilStored(write: () => Promise<void>, fields: Record<string, unknown>, warning: string): Promise<boolean> {
     for (let tries = 1; ; tries++) {
       try {
-        await this.#progress.removeDeadLetter(this.name, letter.event.id);
-        break;
+        await write();
+        return true;
       } catch (err) {
-        this.#logger.warn({ err, eventId: letter.event.id }, 'redelivered dead letter not removed; trying again');
+        this.#logger.warn({ err, ...fields }, warning);
         if (this.#stopping) return false;
         await this.#backoff.wait(this.#timing.retryDelayMs(tries));
         if (this.#stopping) return false;
       }
     }
-    await this.#recount(-1);
-    return true;
   }
 
   async #takeBack(ids: readonly number[] | undefined): Promise<number> {
@@ -315,6 +355,7 @@ export class WebhookSubscription {
     if (letters.length > 0) this.#logger.info({ count: letters.length }, 'dead letters queued for redelivery');
     this.#newWork.ring();
     this.#backoff.ring();
+    this.#claimWake.ring();
     return letters.length;
   }
 
@@ -328,9 +369,9 @@ export class WebhookSubscription {
   /** The dead-letter count as the store has it (it drops the oldest past its limit); `delta` if it cannot say. */
   async #recount(delta: number): Promise<void> {
     try {
-      this.#deadLetters = (await this.#progress.load(this.name)).deadLetters.length;
+      this.#n.deadLetters = (await this.#progress.load(this.name)).deadLetters.length;
     } catch {
-      this.#deadLetters = Math.max(0, this.#deadLetters + delta);
+      this.#n.deadLetters = Math.max(0, this.#n.deadLetters + delta);
     }
   }
 

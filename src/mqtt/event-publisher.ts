@@ -1,5 +1,6 @@
 import { Alarm } from '../events/alarm.js';
 import { CursorSaver } from '../events/cursor-saver.js';
+import { DEFAULT_CLAIM_TTL_MS, DeliveryClaim } from '../events/delivery-claim.js';
 import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GatewayEvent } from '../queue/gateway-event.js';
@@ -15,15 +16,21 @@ export interface PublisherTiming {
   safetyPollMs: number;
   /** The wait before publishing again an event the broker refused (doubled per refusal, capped at 60 s). */
   refusedRetryMs: number;
+  /** How long this box's claim to publish lasts unless renewed (delivery-claim.ts). */
+  claimTtlMs: number;
 }
 
-const DEFAULT_TIMING: PublisherTiming = { saveEveryMs: 200, safetyPollMs: 30_000, refusedRetryMs: 1000 };
+const DEFAULT_TIMING: PublisherTiming = { saveEveryMs: 200, safetyPollMs: 30_000, refusedRetryMs: 1000, claimTtlMs: DEFAULT_CLAIM_TTL_MS };
 
 export interface EventPublisherDeps {
   log: EventLog;
   progress: SubscriptionProgress;
-  /** The durable cursor's name: reserved, no webhook can have it (webhook names have no `:`). */
+  /** The durable cursor's and claim's name: reserved, no webhook can have it (webhook names have no `:`). */
   name: string;
+  /** A cursor of an older name whose place this one takes: read at the first start, so an upgrade skips nothing. */
+  legacyName?: string;
+  /** Who claims the publishing: the gateway id, unique in a fleet. */
+  holder: string;
   /** Publishes one event (QoS 1); resolves at the broker's PUBACK. */
   publish: (event: GatewayEvent) => Promise<void>;
   onOutcome: (ok: boolean) => void;
@@ -39,12 +46,23 @@ export interface EventPublisherDeps {
  * waits in the event log; after a restart the publisher starts after the cursor, so what
  * was in flight is published again. The first start begins after the newest event (as a
  * new webhook does): a new subscriber is not flooded with a week of history.
+ *
+ * In a fleet only the box holding the claim on `name` publishes (DeliveryClaim); the
+ * others stand by and follow the stored cursor. A box that gains the claim goes on from
+ * the stored cursor (or its own, if further); one that loses it publishes nothing new
+ * (what it has in flight may still be acknowledged, or published again by the new
+ * holder: at least once).
  */
 export class EventPublisher {
   readonly #deps: EventPublisherDeps;
   readonly #timing: PublisherTiming;
   readonly #logger: Logger;
   readonly #wake = new Alarm();
+  /** Rung when the claim is gained or at halt: what a box standing by waits for. */
+  readonly #claimWake = new Alarm();
+  readonly #claim: DeliveryClaim;
+  /** The claim was (re)gained: the stored cursor is read again before the next publish. */
+  #resume = false;
   /** Ids published and not yet acknowledged, in publish order, with whether each is done. */
   readonly #inFlight = new Map<number, boolean>();
   #saver: CursorSaver | undefined;
@@ -59,21 +77,27 @@ export class EventPublisher {
     this.#deps = deps;
     this.#timing = { ...DEFAULT_TIMING, ...deps.timing };
     this.#logger = deps.logger;
+    this.#claim = new DeliveryClaim({
+      progress: deps.progress,
+      name: deps.name,
+      holder: deps.holder,
+      ttlMs: this.#timing.claimTtlMs,
+      logger: deps.logger,
+      what: 'MQTT events',
+      onChange: (held) => {
+        if (held) this.#resume = true;
+        this.#claimWake.ring();
+        this.#wake.ring();
+      },
+    });
   }
 
   readonly #onEvent = (): void => this.#wake.ring();
 
   /** Loads the cursor and starts publishing (whether or not the broker is reachable). */
   async start(): Promise<void> {
-    const { cursor } = await this.#deps.progress.load(this.#deps.name);
-    if (cursor === undefined) {
-      this.#cursor = this.#deps.log.bounds().newest;
-      await this.#deps.progress.saveCursor(this.#deps.name, this.#cursor);
-      this.#logger.info({ cursor: this.#cursor }, 'MQTT events start after the newest event (first start of this client id)');
-    } else {
-      this.#cursor = cursor;
-    }
-    this.#next = this.#cursor;
+    await this.#claim.start();
+    await this.#refresh();
     this.#saver = new CursorSaver((c) => this.#deps.progress.saveCursor(this.#deps.name, c), this.#cursor, this.#timing.saveEveryMs, (err) => this.#logger.warn({ err }, 'MQTT event cursor not saved; trying again'));
     this.#deps.log.on('event', this.#onEvent);
     this.#loop = this.#run();
@@ -89,25 +113,61 @@ export class EventPublisher {
     return this.#expired;
   }
 
+  /** Whether this box publishes the events (holds the claim) or another box of the fleet does. */
+  get publishing(): boolean {
+    return this.#claim.held;
+  }
+
   /** Publishes nothing more (publishes in flight may still be acknowledged). */
   async halt(): Promise<void> {
     this.#halted = true;
     this.#deps.log.off('event', this.#onEvent);
     this.#wake.ring();
+    this.#claimWake.ring();
     await this.#loop;
   }
 
-  /** Saves the cursor as far as acknowledged; after halt() and the connection's end. */
+  /** Saves the cursor as far as acknowledged, then gives the claim up; after halt() and the connection's end. */
   async close(): Promise<void> {
     await this.halt();
     await this.#saver?.close();
+    await this.#claim.stop();
+  }
+
+  /**
+   * Reads the stored cursor (kept when this box's own is further). The first start takes
+   * over the legacy cursor, or begins after the newest event; the box holding the claim
+   * saves it at once.
+   */
+  async #refresh(): Promise<void> {
+    const { progress, name, legacyName, log } = this.#deps;
+    const held = this.#claim.held;
+    const resuming = this.#resume;
+    let { cursor } = await progress.load(name);
+    if (cursor === undefined && held) {
+      const legacy = legacyName === undefined ? undefined : (await progress.load(legacyName)).cursor;
+      cursor = legacy ?? Math.max(this.#cursor, log.bounds().newest);
+      await progress.saveCursor(name, cursor);
+      if (legacy !== undefined) this.#logger.info({ cursor, from: legacyName }, `MQTT events go on from the cursor kept as ${legacyName}`);
+      else this.#logger.info({ cursor }, 'MQTT events start after the newest event (first start of this topic prefix)');
+    }
+    if (cursor !== undefined) {
+      this.#cursor = Math.max(this.#cursor, cursor);
+      this.#next = Math.max(this.#next, this.#cursor);
+    }
+    if (held && resuming) this.#resume = false;
   }
 
   async #run(): Promise<void> {
     let failures = 0;
     while (!this.#halted) {
       try {
-        await this.#step();
+        if (!this.#claim.held) {
+          // Another box publishes: follow its cursor until the claim comes to this one.
+          await this.#claimWake.wait(this.#claim.pollMs);
+          if (!this.#halted && !this.#claim.held) await this.#refresh();
+        } else if (this.#resume) await this.#refresh();
+        else await this.#step();
         failures = 0;
       } catch (err) {
         failures++;
@@ -135,7 +195,7 @@ export class EventPublisher {
       if (this.#inFlight.size === 0) this.#advance(this.#next);
       return;
     }
-    if (this.#halted) return;
+    if (this.#halted || !this.#claim.held || this.#resume) return;
     for (const event of page.events) this.#publish(event, 0);
     if (page.next > this.#next) {
       this.#next = page.next;

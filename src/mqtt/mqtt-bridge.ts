@@ -12,6 +12,14 @@ import { SendHandler, type SendOutcome, type SendResult } from './send-handler.j
 import { StatePublisher } from './state-publisher.js';
 import { bridgeTopics, type BridgeTopics } from './topics.js';
 
+/**
+ * The reserved name of the event cursor and claim of one topic prefix (webhook names have
+ * no `:`); the prefix is encoded so that the name stays one file name in the data directory.
+ */
+export function eventCursorName(topicPrefix: string): string {
+  return `mqtt:${encodeURIComponent(topicPrefix)}`;
+}
+
 /** What the bridge publishes, as counted in the metrics. */
 export type PublishKind = 'event' | 'state' | 'discovery' | 'result';
 
@@ -169,7 +177,11 @@ export class MqttBridge {
     this.#events = new EventPublisher({
       log: parts.queue.events,
       progress: parts.queue.subscriptions,
-      name: `mqtt:${this.#clientId}`,
+      // Named by what the boxes of a fleet share, so that each event goes out once per
+      // topic prefix, by whichever box holds the claim; before, the cursor was per client id.
+      name: eventCursorName(config.topicPrefix),
+      legacyName: `mqtt:${this.#clientId}`,
+      holder: this.#o.gatewayId,
       publish: (event) => this.#connection.publish({ topic: this.#topics.event(event.type), payload: JSON.stringify(event), qos: 1 }),
       onOutcome: (ok) => this.#stats[ok ? 'published' : 'failed'].event++,
       logger: this.#log,

@@ -113,6 +113,12 @@ export interface DeadLetter {
   at: string;
 }
 
+/** What a claim attempt found: whether it was granted, and who holds the claim now. */
+export interface ClaimAnswer {
+  granted: boolean;
+  holder: string;
+}
+
 /**
  * Where each webhook subscription stands, durably: the last event it has taken care of
  * (delivered or dead-lettered) and its dead letters. After a crash the subscription
@@ -121,8 +127,21 @@ export interface DeadLetter {
 export interface SubscriptionProgress {
   /** The cursor and dead letters of `name` (cursor undefined for a new subscription). */
   load(name: string): Promise<{ cursor: number | undefined; deadLetters: DeadLetter[] }>;
-  /** Records that `name` is done with every event up to `cursor`. */
+  /**
+   * Records that `name` is done with every event up to `cursor`. Never moves a cursor
+   * back: a box of a fleet that lost its claim and saves late leaves the newer one.
+   */
   saveCursor(name: string, cursor: number): Promise<void>;
+  /**
+   * Takes or renews `holder`'s right to deliver `name` until `ttlMs` from now (on the
+   * store's clock, never a box's own); refused while another holder's claim is live. In
+   * a fleet this makes one box deliver each subscription, and a box that stops renewing
+   * (dead, cut off) loses it when the ttl runs out. The data directory (one box, locked)
+   * always grants it.
+   */
+  claim(name: string, holder: string, ttlMs: number): Promise<ClaimAnswer>;
+  /** Gives up `holder`'s claim on `name` (at stop), so that another box takes over at once. */
+  unclaim(name: string, holder: string): Promise<void>;
   /**
    * Keeps a dead letter of `name` (the oldest are dropped past the limit, and counted). A
    * letter for an event id already kept replaces that one: a redelivery given up again

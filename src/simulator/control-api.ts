@@ -113,7 +113,7 @@ async function route(sim: SimulatedModem, req: IncomingMessage, extras: ControlE
       // "msg" is the gateway API's name for the text (POST /send, the inbox); both are taken.
       const text = typeof b.text === 'string' ? b.text : typeof b.msg === 'string' ? b.msg : '';
       // The SMSC's time stamp of the message (default: now), e.g. to send one SMS to two SIMs "at once".
-      const at = str(b, 'timestamp');
+      const at = str(b, 'timestamp', false);
       const timestamp = at === undefined ? undefined : new Date(at);
       if (timestamp && Number.isNaN(timestamp.getTime())) return [400, { error: `timestamp "${at}" is not an ISO 8601 time` }];
       const stored = sim.injectIncoming({ from: str(b, 'from') ?? '', text, ...(timestamp && { timestamp }) });

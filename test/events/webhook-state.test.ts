@@ -28,6 +28,8 @@ describe('webhook state and logs', () => {
       lastSuccessAt: expect.any(String),
       lastError: null,
       lastErrorAt: null,
+      claim: 'held',
+      deliveredBy: expect.any(String),
     });
     expect(JSON.stringify(d.state())).not.toContain(SECRET);
     expect(JSON.stringify(d.state())).not.toContain('query-secret-token');

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { KatarError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { EventPage, EventType, GatewayEvent } from '../../src/queue/gateway-event.js';
-import type { DeadLetter, EventLog, SubscriptionProgress } from '../../src/queue/sms-queue.js';
+import type { ClaimAnswer, DeadLetter, EventLog, SubscriptionProgress } from '../../src/queue/sms-queue.js';
 
 /** One call of `read`, as the reader made it, and how many events it got. */
 export interface ReadCall {
@@ -87,13 +87,21 @@ export class MemoryEventLog extends EventEmitter<{ event: [event: GatewayEvent] 
   }
 }
 
-/** The SubscriptionProgress contract in memory: cursors and dead letters per name, the oldest letters dropped past `limit`. */
+/**
+ * The SubscriptionProgress contract in memory: cursors (never moving back) and dead
+ * letters per name, the oldest letters dropped past `limit`, claims that run out after
+ * their ttl on `now` (the monotonic clock unless a test drives it).
+ */
 export class MemoryProgress implements SubscriptionProgress {
   readonly #subs = new Map<string, { cursor: number | undefined; deadLetters: DeadLetter[] }>();
+  readonly #claims = new Map<string, { holder: string; until: number }>();
   /** saveCursor calls, per name. */
   readonly saves = new Map<string, number>();
 
-  constructor(private readonly limit = 1000) {}
+  constructor(
+    private readonly limit = 1000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   async load(name: string): Promise<{ cursor: number | undefined; deadLetters: DeadLetter[] }> {
     const s = this.#subs.get(name);
@@ -101,8 +109,25 @@ export class MemoryProgress implements SubscriptionProgress {
   }
 
   async saveCursor(name: string, cursor: number): Promise<void> {
-    this.#entry(name).cursor = cursor;
+    const e = this.#entry(name);
+    e.cursor = Math.max(e.cursor ?? cursor, cursor);
     this.saves.set(name, (this.saves.get(name) ?? 0) + 1);
+  }
+
+  async claim(name: string, holder: string, ttlMs: number): Promise<ClaimAnswer> {
+    const c = this.#claims.get(name);
+    if (c && c.holder !== holder && c.until >= this.now()) return { granted: false, holder: c.holder };
+    this.#claims.set(name, { holder, until: this.now() + ttlMs });
+    return { granted: true, holder };
+  }
+
+  async unclaim(name: string, holder: string): Promise<void> {
+    if (this.#claims.get(name)?.holder === holder) this.#claims.delete(name);
+  }
+
+  /** Who holds the claim on `name` (undefined when nobody does). */
+  holderOf(name: string): string | undefined {
+    return this.#claims.get(name)?.holder;
   }
 
   async addDeadLetter(name: string, letter: DeadLetter): Promise<void> {

@@ -29,6 +29,7 @@ function publisher(log: MemoryEventLog, progress: MemoryProgress) {
     log,
     progress,
     name: NAME,
+    holder: 'box-a',
     publish: (event) =>
       new Promise<void>((resolve, reject) => {
         published.push(event.id);

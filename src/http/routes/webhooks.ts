@@ -28,6 +28,8 @@ const stateSchema = {
     lastSuccessAt: { type: ['string', 'null'] },
     lastError: { type: ['string', 'null'] },
     lastErrorAt: { type: ['string', 'null'] },
+    claim: { type: 'string', enum: ['held', 'standby'], description: 'held: this box delivers the new events; standby: another box of the fleet does' },
+    deliveredBy: { type: ['string', 'null'], description: 'the gateway id of the box that delivers, as last seen' },
   },
 } as const;
 

@@ -76,6 +76,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE dead_letter_drops (name text PRIMARY KEY, dropped bigint NOT NULL);
   `,
+  // Which box delivers each webhook / MQTT subscription, until when (pg-subscriptions.ts).
+  `
+  CREATE TABLE subscription_claims (name text PRIMARY KEY, holder text NOT NULL, expires_tick bigint NOT NULL);
+  `,
 ];
 
 /** The advisory lock every migration run holds: boxes starting at once migrate one after the other. */

@@ -107,11 +107,13 @@ export class PgEventLog extends EventEmitter<{ event: [event: GatewayEvent] }> i
       throw new KatarError('EVENTS_EXPIRED', `events after ${after} were removed by retention; the oldest event kept is ${oldest} (read from after=${oldest - 1})`, { oldest, field: 'after' });
     }
     const types = opts.types?.length ? [...opts.types] : null;
+    // The newest known before the query: one heard while it runs may be missing from its rows.
+    const known = this.#newest;
     const rows = await this.db.query('SELECT id, type, time_ms, queue, data FROM events WHERE id > $1 AND ($2::text[] IS NULL OR type = ANY($2::text[])) ORDER BY id LIMIT $3', [after, types, opts.limit]);
     const events = rows.map(eventOf);
     if (events.length) this.heard(events[events.length - 1]!.id);
     // A page of one type may stop short of the newest: `next` is the last event looked at.
-    const next = events.length === opts.limit ? events[events.length - 1]!.id : Math.max(after, this.#newest, 0);
+    const next = events.length === opts.limit ? events[events.length - 1]!.id : Math.max(after, known, events.at(-1)?.id ?? 0);
     return { events, next };
   }
 

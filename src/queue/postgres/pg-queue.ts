@@ -83,7 +83,7 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     this.#owned = o.owned ?? [];
     this.events = new PgEventLog(o.db, this.#box, (type, data, queue) => this.#appendEvent(type, data, queue));
     this.#sync = new MirrorSync(o.db, this.#box, this.#mirror, this.events, () => this.queueNames, (fn) => this.#guard(fn), () => this.#readSizes());
-    this.subscriptions = new PgSubscriptions(o.db);
+    this.subscriptions = new PgSubscriptions(o.db, o.clock);
     this.deliveries = new PgDeliveryBook((fn) => this.#write(fn), (fn) => this.#guard(() => fn(this.db)), (t) => this.emit('delivery', t), o.clock);
   }
 

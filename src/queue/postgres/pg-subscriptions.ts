@@ -1,12 +1,21 @@
-import type { DeadLetter, SubscriptionProgress } from '../sms-queue.js';
+import type { Clock } from '../../clock.js';
+import type { ClaimAnswer, DeadLetter, SubscriptionProgress } from '../sms-queue.js';
 import type { Database } from './pg-pool.js';
 
 /** Dead letters kept per subscription; past it the oldest are dropped (and counted), as in the data directory. */
 export const MAX_DEAD_LETTERS = 1000;
 
-/** Webhook cursors and dead letters in the shared database: any box can take over a subscription. */
+/**
+ * Webhook and MQTT cursors, dead letters and delivery claims in the shared database: one
+ * box at a time delivers a subscription (its claim row), any box can take it over once
+ * the claim runs out. Claim ends are on the shared tick line (`clock.mono()`, the
+ * database's time in production; db-clock.ts), never a box's own clock.
+ */
 export class PgSubscriptions implements SubscriptionProgress {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
 
   async load(name: string): Promise<{ cursor: number | undefined; deadLetters: DeadLetter[] }> {
     const [c] = await this.db.query('SELECT cursor FROM subscriptions WHERE name = $1', [name]);
@@ -15,7 +24,28 @@ export class PgSubscriptions implements SubscriptionProgress {
   }
 
   async saveCursor(name: string, cursor: number): Promise<void> {
-    await this.db.query('INSERT INTO subscriptions (name, cursor) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET cursor = EXCLUDED.cursor', [name, cursor]);
+    // GREATEST: a box that lost its claim and saves late never moves the fleet's cursor back.
+    await this.db.query('INSERT INTO subscriptions (name, cursor) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET cursor = GREATEST(subscriptions.cursor, EXCLUDED.cursor)', [name, cursor]);
+  }
+
+  async claim(name: string, holder: string, ttlMs: number): Promise<ClaimAnswer> {
+    const now = this.clock.mono();
+    // One statement: a new row, a renewal by the holder, or a takeover of a claim that ran out.
+    const taken = await this.db.query(
+      `INSERT INTO subscription_claims (name, holder, expires_tick) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_tick = EXCLUDED.expires_tick
+       WHERE subscription_claims.holder = EXCLUDED.holder OR subscription_claims.expires_tick < $4
+       RETURNING holder`,
+      [name, holder, Math.round(now + ttlMs), Math.round(now)],
+    );
+    if (taken.length > 0) return { granted: true, holder };
+    const [row] = await this.db.query('SELECT holder FROM subscription_claims WHERE name = $1', [name]);
+    // No row: given up between the two statements; the next attempt takes it.
+    return { granted: false, holder: row ? String(row.holder) : '' };
+  }
+
+  async unclaim(name: string, holder: string): Promise<void> {
+    await this.db.query('DELETE FROM subscription_claims WHERE name = $1 AND holder = $2', [name, holder]);
   }
 
   async addDeadLetter(name: string, letter: DeadLetter): Promise<void> {

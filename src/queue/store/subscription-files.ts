@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { SerialChain } from '../../serial-chain.js';
-import type { DeadLetter, SubscriptionProgress } from '../sms-queue.js';
+import type { ClaimAnswer, DeadLetter, SubscriptionProgress } from '../sms-queue.js';
 import { openJsonDocument, type JsonDocument } from './json-document.js';
 
 /** Dead letters kept per subscription; past it the oldest are dropped (and counted). */
@@ -23,6 +23,9 @@ interface DeadLetterFile {
  * cursor (small, rewritten at each batched save), `webhook-dead-<name>.json` its dead
  * letters (rewritten only when one is added or taken). Each is a lowdb document written
  * durably (temp file, fsync, rename); writes of one file go one at a time.
+ *
+ * Claims are always granted: the data directory is locked by one gateway, which is then
+ * the only one that can deliver.
  */
 export class SubscriptionFiles implements SubscriptionProgress {
   readonly #dir: string;
@@ -61,11 +64,18 @@ export class SubscriptionFiles implements SubscriptionProgress {
   saveCursor(name: string, cursor: number): Promise<void> {
     return this.#chain.run(async () => {
       const doc = await this.#cursorDoc();
-      if (doc.data.cursors[name] === cursor) return;
+      // Own properties only, as in load; a cursor never goes back.
+      if (Object.hasOwn(doc.data.cursors, name) && doc.data.cursors[name]! >= cursor) return;
       doc.data.cursors = { ...doc.data.cursors, [name]: cursor };
       await doc.write();
     });
   }
+
+  async claim(_name: string, holder: string, _ttlMs: number): Promise<ClaimAnswer> {
+    return { granted: true, holder };
+  }
+
+  async unclaim(_name: string, _holder: string): Promise<void> {}
 
   addDeadLetter(name: string, letter: DeadLetter): Promise<void> {
     return this.#chain.run(async () => {
