@@ -115,7 +115,7 @@ export async function startGateway(config: Config, logger: Logger, components: C
     // Not awaiting the broker: the bridge connects (and reconnects) on its own.
     // Loaded only when configured: a gateway without a broker does not carry the mqtt package.
     const mqtt = config.mqtt
-      ? await (await import('./mqtt/mqtt-bridge.js')).MqttBridge.start({ config: config.mqtt, gatewayId, dataDir: config.dataDir, parts, modems: config.modems.map((m) => m.name), ...(dashboardUrl(config) && { dashboardUrl: dashboardUrl(config) }), logger })
+      ? await (await import('./mqtt/mqtt-bridge.js')).MqttBridge.start({ config: config.mqtt, gatewayId, dataDir: config.dataDir, parts, modems: config.modems.map((m) => m.name), sharedStore: config.store.kind === 'postgres', ...(dashboardUrl(config) && { dashboardUrl: dashboardUrl(config) }), logger })
       : undefined;
     if (mqtt) closers.push(() => mqtt.stop());
     for (const start of components) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { entitySpecs, type EntitySpec } from './ha-entities.js';
+import { bridgeTopics } from './topics.js';
 
 /**
  * Home Assistant MQTT discovery for one gateway: the retained config messages that make
@@ -18,6 +19,8 @@ export interface DiscoveryInput {
   version: string;
   dashboardUrl?: string;
   topicPrefix: string;
+  /** The gateway id when it is one box of a fleet: its own topics are under `<prefix>/box/<box>/` (topics.ts). */
+  box?: string;
   discoveryPrefix: string;
   modems: string[];
   queues: string[];
@@ -30,6 +33,7 @@ export function discoveryMessages(input: DiscoveryInput): Array<{ topic: string;
   const shared = sharedOptions(input, nodeId);
   const specs = entitySpecs({
     topicPrefix: input.topicPrefix,
+    ...(input.box !== undefined && { box: input.box }),
     modems: unique(input.modems),
     queues: unique(input.queues),
     contacts: unique(input.contacts.map((c) => c.name)),
@@ -71,7 +75,7 @@ function configOf(spec: EntitySpec, gatewayId: string, nodeId: string, shared: R
 /** Availability, device and origin: the same in every config of the gateway. */
 function sharedOptions(input: DiscoveryInput, nodeId: string): Record<string, unknown> {
   return {
-    availability: [{ topic: `${input.topicPrefix}/status`, payload_available: 'online', payload_not_available: 'offline' }],
+    availability: [{ topic: bridgeTopics(input.topicPrefix, input.box).status, payload_available: 'online', payload_not_available: 'offline' }],
     device: {
       identifiers: [`katar-sms:${nodeId}`],
       name: `katar-sms ${input.gatewayId}`,

@@ -3,6 +3,7 @@
  * platform's own options and the state or command topic the bridge serves. Shared
  * options (ids, availability, device, origin) are added by ha-discovery.ts.
  */
+import { bridgeTopics, type BridgeTopics } from './topics.js';
 
 /** The Home Assistant platforms used, as they appear in discovery topics. */
 export type HaComponent = 'notify' | 'event' | 'sensor' | 'binary_sensor';
@@ -20,6 +21,8 @@ export interface EntitySpec {
 /** What the entities are made from: the topic prefix and the configured names, each once. */
 export interface EntityNames {
   topicPrefix: string;
+  /** This gateway's id when it is one box of a fleet (its modem topics are its own, topics.ts). */
+  box?: string;
   modems: string[];
   queues: string[];
   contacts: string[];
@@ -44,8 +47,8 @@ const CONNECTED_TEMPLATE = "{{ 'ON' if value == 'ready' else 'OFF' }}";
 /** A sensor's state holds at most 255 characters; the whole text stays in the attributes. */
 const LAST_TEXT_TEMPLATE = '{{ value_json.text[:255] }}';
 
-function modemEntities(prefix: string, modem: string, id: string): EntitySpec[] {
-  const base = `${prefix}/modem/${modem}`;
+function modemEntities(topics: BridgeTopics, modem: string, id: string): EntitySpec[] {
+  const base = topics.modem(modem, 'state').replace(/\/state$/, '');
   return [
     {
       component: 'sensor',
@@ -101,7 +104,8 @@ export function entitySpecs(n: EntityNames): EntitySpec[] {
       options: { name: `SMS to ${contact}`, command_topic: `${p}/send/${contact}`, qos: 2, icon: 'mdi:message-arrow-right' },
     });
   }
-  for (const modem of n.modems) specs.push(...modemEntities(p, modem, n.idOf(modem)));
+  const topics = bridgeTopics(p, n.box);
+  for (const modem of n.modems) specs.push(...modemEntities(topics, modem, n.idOf(modem)));
   for (const queue of n.queues) {
     specs.push({
       component: 'sensor',

@@ -47,6 +47,8 @@ export interface MqttBridgeOptions {
   modems: readonly string[];
   /** Where people open the dashboard (the device's link in Home Assistant), when known. */
   dashboardUrl?: string;
+  /** The queue is shared with other gateways (a fleet): per-box topics and shared send subscriptions (topics.ts). */
+  sharedStore?: boolean;
   logger: Logger;
   /** Shorter waits for tests. */
   timing?: { reconnectMs?: { first: number; max: number }; publisher?: Partial<PublisherTiming>; depthDebounceMs?: number };
@@ -80,7 +82,7 @@ export class MqttBridge {
   private constructor(o: MqttBridgeOptions) {
     this.#o = o;
     this.#log = o.logger.child({ module: 'mqtt' });
-    this.#topics = bridgeTopics(o.config.topicPrefix);
+    this.#topics = bridgeTopics(o.config.topicPrefix, o.sharedStore ? o.gatewayId : undefined);
     this.#clientId = mqttClientId(o.config, o.gatewayId);
     const zero = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
     this.#stats = { connected: false, published: zero(PUBLISH_KINDS), failed: zero(PUBLISH_KINDS), sends: zero(SEND_OUTCOMES), eventCursor: 0 };
@@ -127,7 +129,7 @@ export class MqttBridge {
     }
     this.#generations = await PacketGenerations.open(dataDir, this.#clientId);
     const input = config.discovery
-      ? { gatewayId: this.#o.gatewayId, version: packageVersion(), topicPrefix: config.topicPrefix, discoveryPrefix: config.discoveryPrefix, modems: [...this.#o.modems], queues: [...parts.queue.queueNames], contacts: config.contacts.map((c) => ({ ...c })), ...(this.#o.dashboardUrl !== undefined && { dashboardUrl: this.#o.dashboardUrl }) }
+      ? { gatewayId: this.#o.gatewayId, version: packageVersion(), topicPrefix: config.topicPrefix, ...(this.#o.sharedStore && { box: this.#o.gatewayId }), discoveryPrefix: config.discoveryPrefix, modems: [...this.#o.modems], queues: [...parts.queue.queueNames], contacts: config.contacts.map((c) => ({ ...c })), ...(this.#o.dashboardUrl !== undefined && { dashboardUrl: this.#o.dashboardUrl }) }
       : undefined;
     this.#discovery = await DiscoveryPublisher.open(dataDir, input);
     this.#sends = new SendHandler({
@@ -214,7 +216,7 @@ export class MqttBridge {
     const online = (): void => void this.#counted('state', this.#connection.publish({ topic: this.#topics.status, payload: 'online', qos: 1, retain: true }));
     if (this.#subscribed) online();
     else {
-      this.#connection.subscribe([this.#topics.send, this.#topics.sendToContact], 2).then(
+      this.#connection.subscribe(this.#topics.sendFilters, 2).then(
         () => {
           this.#subscribed = true;
           online();

@@ -86,4 +86,29 @@ describe.skipIf(!broker.url || !postgres.url)(`MQTT events in a fleet ${broker.r
     // A clean stop hands over the cursor: nothing missing, nothing twice.
     expect([...ids, ...later].map((id) => counts.get(id))).toEqual([...ids, ...later].map(() => 1));
   });
+
+  it('with one prefix, each send is taken by one box (a shared subscription), and each box has its own status and modem topics', async () => {
+    const d = await freshDatabase(postgres.url!);
+    cleanups.push(() => d.drop());
+    const prefix = uniqueName('fleet');
+    const sub = await testClient(broker.url!, [`${prefix}/#`]);
+    cleanups.push(() => sub.close());
+    const a = await gateway(d.url, prefix);
+    const b = await gateway(d.url, prefix);
+    for (const gw of [a, b]) {
+      await until(() => sub.on(`${prefix}/box/${gw.parts.id}/status`).some((m) => m.payload === 'online'), 10_000, `box ${gw.parts.id} online`);
+      await until(() => sub.on(`${prefix}/box/${gw.parts.id}/modem/modem0/state`).some((m) => m.payload === 'ready'), 15_000, `modem of ${gw.parts.id} ready`);
+    }
+    expect(sub.on(`${prefix}/status`)).toEqual([]);
+    // Sends without an idempotency key: one task each, whichever box the broker hands them to.
+    const pub = await testClient(broker.url!, [`${prefix}/send/result`]);
+    cleanups.push(() => pub.close());
+    for (let i = 0; i < 6; i++) await pub.publish(`${prefix}/send`, JSON.stringify({ to: `+614043413${String(10 + i)}`, msg: `over mqtt ${i}` }));
+    await until(() => pub.on(`${prefix}/send/result`).length >= 6, 15_000, 'six results');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(pub.on(`${prefix}/send/result`)).toHaveLength(6);
+    await until(async () => a.parts.queue.counts('sms').done === 6, 20_000, 'six sent');
+    const tasks = await a.parts.queue.listTasks('sms', { limit: 100 });
+    expect(tasks.items.map((t) => t.data.to).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `+614043413${String(10 + i)}`));
+  });
 });

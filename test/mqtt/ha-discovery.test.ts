@@ -226,6 +226,15 @@ describe('Home Assistant discovery configs', () => {
     expect(new Set(all.map((p) => p.nodeId)).size).toBe(1);
   });
 
+  it('of one box of a fleet point at its own status and modem topics, and at the fleet\'s shared ones', () => {
+    const all = parsed({ ...INPUT, box: 'pi-2' });
+    const signal = byTopic(all, 'sensor', 'katar-sms/box/pi-2/modem/modem0/signal');
+    expect(signal.availability).toEqual([{ topic: 'katar-sms/box/pi-2/status', payload_available: 'online', payload_not_available: 'offline' }]);
+    expect(byTopic(all, 'binary_sensor', 'katar-sms/box/pi-2/modem/modem1/state')).toBeDefined();
+    expect(byTopic(all, 'event', 'katar-sms/event/sms.received')).toBeDefined();
+    expect(all.some((p) => String(p.config.state_topic ?? '').startsWith('katar-sms/modem/'))).toBe(false);
+  });
+
   it('follow topicPrefix and discoveryPrefix', () => {
     const all = parsed({ ...INPUT, topicPrefix: 'home/sms', discoveryPrefix: 'ha-discovery' });
     for (const p of all) {
