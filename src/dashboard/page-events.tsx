@@ -127,6 +127,12 @@ function Webhooks() {
                   <dt>Delivered</dt>
                   <dd>{w.delivered}</dd>
                 </div>
+                {w.claim === 'standby' && (
+                  <div>
+                    <dt>Delivered by</dt>
+                    <dd>{w.deliveredBy ? `gateway ${w.deliveredBy} of the fleet` : 'another gateway of the fleet'} (this one stands by)</dd>
+                  </div>
+                )}
                 <div>
                   <dt>Failed attempts</dt>
                   <dd>{w.failedAttempts}</dd>

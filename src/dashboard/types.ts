@@ -140,6 +140,9 @@ export interface WebhookState {
   lastSuccessAt: string | null;
   lastError: string | null;
   lastErrorAt: string | null;
+  /** `standby`: another gateway of the fleet delivers this subscription (`deliveredBy`). */
+  claim?: 'held' | 'standby';
+  deliveredBy?: string | null;
 }
 
 export interface SystemInfo {
