@@ -4,7 +4,7 @@ import { checkStore, type CheckReport } from '../queue/store/store-check.js';
 import { recoverStore } from '../queue/store/store-recover.js';
 import { EXIT, UsageError, parse } from './args.js';
 import { processIo, type CliIo } from './io.js';
-import { MIGRATE_HELP, MIGRATE_LINE, storeMigrate } from './store-migrate.js';
+import { MIGRATE_HELP, MIGRATE_LINE } from './store-migrate-usage.js';
 
 /** Help text of `katar-sms store`. */
 export const STORE_USAGE = `Usage: katar-sms store check   [--data-dir DIR] [--json]
@@ -49,7 +49,8 @@ function describe(r: CheckReport): string {
 /** `katar-sms store check|recover|migrate`: verifies, repairs or moves a data directory. */
 export async function store(argv: string[], io: CliIo = processIo): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === 'migrate') return storeMigrate(rest, io);
+  // Loaded only for migrate: it brings the PostgreSQL client, which no other start needs.
+  if (sub === 'migrate') return (await import('./store-migrate.js')).storeMigrate(rest, io);
   if (sub !== 'check' && sub !== 'recover') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'check, recover or migrate expected');
   const v = parse(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   const dir = v['data-dir'] ?? (io.env.KATAR_DATA_DIR || './data');
