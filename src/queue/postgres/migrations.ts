@@ -80,6 +80,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE subscription_claims (name text PRIMARY KEY, holder text NOT NULL, expires_tick bigint NOT NULL);
   `,
+  // The live tasks, which each box's mirror reads in full (pg-mirror.ts): without it that
+  // read, and the newest live update, scan every finished task too.
+  `
+  CREATE INDEX tasks_live ON tasks (updated_ms) WHERE status IN ('queued', 'paused', 'in progress');
+  `,
 ];
 
 /** The advisory lock every migration run holds: boxes starting at once migrate one after the other. */

@@ -8,7 +8,7 @@ import { backoffMs, closeLastAttempt, type AttemptEnd } from '../attempt-rules.j
 import type { QueueSettings } from '../settings.js';
 import { finishedEvent, type EventDraft } from '../task-events.js';
 import type { Task, TaskStatus } from '../task.js';
-import { appendEvents, saveUnleased, type EventDraftAny } from './pg-rows.js';
+import { eventsStatement, saveUnleased, type EventDraftAny } from './pg-rows.js';
 import type { Sql } from './pg-pool.js';
 
 /** The queue's clocks, read once per transaction: wall time, and the tick line of durations (db-clock.ts). */
@@ -129,12 +129,21 @@ export class PgBatch {
    * (pg-rows.ts: the last statement before COMMIT).
    */
   async flush(box: string): Promise<void> {
+    let notice: string | undefined;
     if (this.changed.length) {
       // The ids let other boxes read just these rows; past a NOTIFY payload's room, they read all live tasks.
       const ids = [...new Set(this.changed.map((c) => c.task._id))];
-      await this.sql.query('SELECT pg_notify($1, $2)', ['katar_tasks', JSON.stringify({ box, wake: [...this.woken], finished: this.#finishedCounts(), ...(ids.length <= MAX_NOTIFIED_IDS && { ids }) })]);
+      notice = JSON.stringify({ box, wake: [...this.woken], finished: this.#finishedCounts(), ...(ids.length <= MAX_NOTIFIED_IDS && { ids }) });
     }
-    if (!this.events.length) return;
-    this.appended = await appendEvents(this.sql, this.events, iso(this.now.wall), box);
+    // The notification rides on the events' statement, and that statement on the COMMIT
+    // (pg-pool.ts `atCommit`): the event counter's lock is held for the commit alone.
+    const st = this.events.length
+      ? eventsStatement(this.events, iso(this.now.wall), box, notice)
+      : notice !== undefined
+        ? { text: "SELECT pg_notify('katar_tasks', $1)", values: [notice], numbered: () => [] }
+        : undefined;
+    if (!st) return;
+    if (this.sql.atCommit) this.sql.atCommit(st.text, st.values, (rows) => (this.appended = st.numbered(rows)));
+    else this.appended = st.numbered(await this.sql.query(st.text, st.values));
   }
 }

@@ -6,29 +6,22 @@
  * reconnect of the listener, and on the poll behind it. Another box's change is seen
  * after that re-read: milliseconds, never a wrong answer for longer.
  */
-import { mayTake, type LeaseAccept } from '../lease-filter.js';
+import type { LeaseAccept } from '../lease-filter.js';
 import type { Task, TaskStatus } from '../task.js';
 import type { Now, PgChanged } from './pg-batch.js';
 import type { Row, Sql } from './pg-pool.js';
-
-/** A live task as the mirror knows it: what decides whether and when it is handed out. */
-interface LiveTask {
-  queue: string;
-  status: TaskStatus;
-  priority: number;
-  seq: number;
-  sendAtMs: number | undefined;
-  readyTick: number;
-  modems: string[] | undefined;
-}
+import { ReadyLanes, type LiveTask } from './pg-ready-lanes.js';
 
 type Counts = Record<TaskStatus, number>;
 const zero = (): Counts => ({ paused: 0, queued: 0, 'in progress': 0, done: 0, failed: 0, cancelled: 0 });
 const LIVE = new Set<TaskStatus>(['queued', 'paused', 'in progress']);
+/** Milliseconds between counts of the finished tasks when nothing asked for one (`load`). */
+const RECOUNT_MS = 60_000;
 const LIVE_COLUMNS = 'id, queue, status, priority, seq, send_at_ms, ready_tick, modems';
 
 function liveOf(r: Row): LiveTask {
   return {
+    id: r.id as string,
     queue: r.queue as string,
     status: r.status as TaskStatus,
     priority: Number(r.priority),
@@ -40,7 +33,11 @@ function liveOf(r: Row): LiveTask {
 }
 
 export class QueueMirror {
+  /** Live tasks by id; a record is replaced on each change, never changed in place (the lanes rely on it). */
   #live = new Map<string, LiveTask>();
+  /** Live tasks per queue and status, kept with `#live`. */
+  #liveCounts = new Map<string, Counts>();
+  readonly #lanes = new ReadyLanes((t) => t.status === 'queued' && this.#live.get(t.id) === t);
   #finished = new Map<string, Counts>();
   #maxSeq = 0;
   #newestMs: number | undefined;
@@ -50,9 +47,36 @@ export class QueueMirror {
   /** Set when such changes were re-applied: the caller reads once more to settle them. */
   unsettled = false;
 
-  /** Reads it all again from the database: live tasks, finished counts, marks. */
+  /** When the finished tasks were last counted (performance.now()), and whether the next load must count them again. */
+  #countedAt = -Infinity;
+  #recount = true;
+
+  /**
+   * The next `load` counts the finished tasks again: the counts may have moved unheard
+   * (the listener reconnected, retention removed tasks).
+   */
+  recount(): void {
+    this.#recount = true;
+  }
+
+  /**
+   * Reads it all again from the database: live tasks, marks, and the finished counts when
+   * `recount` asked for them or RECOUNT_MS have passed. Between counts they follow this
+   * box's commits and the other boxes' notifications, which are exact while the listener
+   * stays connected; a count reads every finished task (a million: a quarter of a second
+   * of the database's CPU), too much for every poll.
+   */
   async load(sql: Sql): Promise<void> {
     await this.loadLive(sql);
+    if (this.#recount || performance.now() - this.#countedAt >= RECOUNT_MS) await this.#loadCounts(sql);
+    const [m] = await sql.query(`SELECT (SELECT last_value FROM katar_seq) AS seq, (SELECT is_called FROM katar_seq) AS called,
+      GREATEST((SELECT max(updated_ms) FROM tasks WHERE status IN ('queued', 'paused', 'in progress')), (SELECT max(finished_at_ms) FROM tasks), (SELECT max(received_ms) FROM inbox)) AS newest`);
+    this.#maxSeq = Math.max(this.#maxSeq, m!.called ? Number(m!.seq) : 0);
+    if (m!.newest !== null) this.#newestMs = Math.max(this.#newestMs ?? -Infinity, Number(m!.newest));
+  }
+
+  async #loadCounts(sql: Sql): Promise<void> {
+    const started = performance.now();
     // A count that moved while the counts were read (a finish committed here, or heard
     // from another box) may or may not be in what the read saw: read again (a few times
     // at most; past that the counts kept moving by themselves stay until the next read).
@@ -68,10 +92,8 @@ export class QueueMirror {
       this.#finished = finished;
       break;
     }
-    const [m] = await sql.query(`SELECT (SELECT last_value FROM katar_seq) AS seq, (SELECT is_called FROM katar_seq) AS called,
-      GREATEST((SELECT max(updated_ms) FROM tasks WHERE finished_at_ms IS NULL), (SELECT max(finished_at_ms) FROM tasks), (SELECT max(received_ms) FROM inbox)) AS newest`);
-    this.#maxSeq = Math.max(this.#maxSeq, m!.called ? Number(m!.seq) : 0);
-    if (m!.newest !== null) this.#newestMs = Math.max(this.#newestMs ?? -Infinity, Number(m!.newest));
+    this.#recount = false;
+    this.#countedAt = started;
   }
 
   /** Finishes counted since the start (this box's and those heard of): tells a read of the counts that they moved under it. */
@@ -90,6 +112,9 @@ export class QueueMirror {
       const rows = await sql.query(`SELECT ${LIVE_COLUMNS} FROM tasks WHERE status IN ('queued', 'paused', 'in progress')`);
       for (const r of rows) live.set(r.id as string, liveOf(r));
       this.#live = live;
+      this.#liveCounts = new Map();
+      this.#lanes.clear();
+      for (const t of live.values()) this.#filed(t);
       const during = this.#during;
       for (const c of during) this.#applyLive(c);
       this.unsettled = during.length > 0;
@@ -104,8 +129,8 @@ export class QueueMirror {
     const found = new Map(rows.map((r) => [r.id as string, r]));
     for (const id of ids) {
       const r = found.get(id);
-      if (r && LIVE.has(r.status as TaskStatus)) this.#live.set(id, liveOf(r));
-      else this.#live.delete(id);
+      if (r && LIVE.has(r.status as TaskStatus)) this.#put(liveOf(r));
+      else this.#drop(id);
     }
   }
 
@@ -128,8 +153,29 @@ export class QueueMirror {
   }
 
   #applyLive({ task, readyTick }: PgChanged): void {
-    if (!LIVE.has(task.status)) return void this.#live.delete(task._id);
-    this.#live.set(task._id, { queue: task.queue, status: task.status, priority: task.priority, seq: task.seq, sendAtMs: task.sendAt ? Date.parse(task.sendAt) : undefined, readyTick, modems: task.modems });
+    if (!LIVE.has(task.status)) return this.#drop(task._id);
+    this.#put({ id: task._id, queue: task.queue, status: task.status, priority: task.priority, seq: task.seq, sendAtMs: task.sendAt ? Date.parse(task.sendAt) : undefined, readyTick, modems: task.modems });
+  }
+
+  #put(t: LiveTask): void {
+    this.#drop(t.id);
+    this.#live.set(t.id, t);
+    this.#filed(t);
+  }
+
+  #drop(id: string): void {
+    const old = this.#live.get(id);
+    if (!old) return;
+    this.#live.delete(id);
+    this.#liveCounts.get(old.queue)![old.status]--;
+  }
+
+  /** Counts a record just put in `#live`, and files it in its lane when queued. */
+  #filed(t: LiveTask): void {
+    let c = this.#liveCounts.get(t.queue);
+    if (!c) this.#liveCounts.set(t.queue, (c = zero()));
+    c[t.status]++;
+    if (t.status === 'queued') this.#lanes.file(t);
   }
 
   /** A received SMS or another record with a seq and a time stamp. */
@@ -145,7 +191,8 @@ export class QueueMirror {
   /** Tasks of `queue` per status. */
   counts(queue: string): Counts {
     const c = { ...(this.#finished.get(queue) ?? zero()) };
-    for (const t of this.#live.values()) if (t.queue === queue) c[t.status]++;
+    const live = this.#liveCounts.get(queue);
+    if (live) for (const s of LIVE) c[s] += live[s];
     return c;
   }
 
@@ -154,26 +201,14 @@ export class QueueMirror {
     return this.#live.size;
   }
 
-  #ready(t: LiveTask, queue: string, now: Now, accept: LeaseAccept | undefined): boolean {
-    return t.queue === queue && t.status === 'queued' && mayTake(accept, t.modems) && (t.sendAtMs === undefined || t.sendAtMs <= now.wall) && t.readyTick <= now.tick;
-  }
-
-  /** Priority of the task the next lease would take: highest priority among the ready ones. */
+  /** Priority of the task the next lease would take: highest priority among the ready ones (pg-ready-lanes.ts). */
   nextPriority(queue: string, now: Now, accept?: LeaseAccept): number | undefined {
-    let best: number | undefined;
-    for (const t of this.#live.values()) if (this.#ready(t, queue, now, accept) && (best === undefined || t.priority > best)) best = t.priority;
-    return best;
+    return this.#lanes.nextPriority(queue, now, accept);
   }
 
   /** Milliseconds until a queued task `accept` may take falls due (scheduled or backing off). */
   msUntilDue(queue: string, now: Now, accept?: LeaseAccept): number | undefined {
-    let soonest: number | undefined;
-    for (const t of this.#live.values()) {
-      if (t.queue !== queue || t.status !== 'queued' || !mayTake(accept, t.modems)) continue;
-      const wait = Math.max(t.sendAtMs === undefined ? 0 : t.sendAtMs - now.wall, t.readyTick - now.tick, 0);
-      if (soonest === undefined || wait < soonest) soonest = wait;
-    }
-    return soonest;
+    return this.#lanes.msUntilDue(queue, now, accept);
   }
 
   marks(): { seq: number; newestMs: number | undefined } {

@@ -9,7 +9,7 @@ import type { IncomingSms, NewTask, TaskReport } from '../queue-types.js';
 import type { QueueSettings } from '../settings.js';
 import type { InboxListing, Page, PruneResult, RetentionPolicy, SmsQueue, StoreHealth, TaskListing } from '../sms-queue.js';
 import type { InboxEntry, Task } from '../task.js';
-import { addTasks, plannedNew } from './pg-add.js';
+import { addTasks, checkRoom, plannedNew } from './pg-add.js';
 import { AddGroup } from './pg-add-group.js';
 import { PgBatch, type Now } from './pg-batch.js';
 import { claim, endOrphanedLeases, expireLeases, expireValidity } from './pg-claims.js';
@@ -19,12 +19,12 @@ import { receiveSms } from './pg-inbox.js';
 import { listInbox, listTasks } from './pg-listings.js';
 import { QueueMirror } from './pg-mirror.js';
 import { isCommitInDoubt, isUniqueViolation, isUnavailable, type Database } from './pg-pool.js';
-import { giveBackUnanswered, type UnansweredLease } from './pg-unanswered.js';
 import { MirrorSync } from './pg-sync.js';
 import { pruneAll } from './pg-prune.js';
 import { applyReports, markSubmitting, takeBack, transition } from './pg-reports.js';
 import { readTask } from './pg-rows.js';
 import { PgSubscriptions } from './pg-subscriptions.js';
+import { giveBackUnanswered, type UnansweredLease } from './pg-unanswered.js';
 import { waitForWork } from './pg-wait.js';
 
 /** Default most live tasks across the fleet's queue. */
@@ -69,10 +69,10 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   #reason: string | undefined;
   #sizes: Record<string, number> = {};
   #timers: NodeJS.Timeout[] = [];
-  readonly #sync: MirrorSync;
   /** Tasks of leases whose COMMIT went unanswered: given back by the next sweep (pg-unanswered.ts). */
   #unanswered: UnansweredLease[] = [];
-  readonly #adds = new AddGroup((fn) => this.#write(fn, false), (b, queue, items) => this.#addIn(b, queue, items));
+  readonly #sync: MirrorSync;
+  readonly #adds = new AddGroup((fn) => this.#write(fn, false), (b, queue, items) => this.#addIn(b, queue, items), () => ({ live: this.#mirror.liveCount, max: this.#maxLive }));
 
   private constructor(o: PgQueueOptions) {
     super();
@@ -94,7 +94,10 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     // After every reconnect of the listener, whatever was notified meanwhile is read again.
     let first = true;
     await o.db.listen(['katar_tasks', 'katar_events'], (n) => q.#sync.heard(n), () => {
-      if (!first) void q.#sync.reload().catch(() => undefined);
+      if (!first) {
+        q.#mirror.recount();
+        void q.#sync.reload().catch(() => undefined);
+      }
       first = false;
     });
     await q.#sync.reload();
@@ -192,10 +195,7 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     const { fresh, known } = await plannedNew(b, queue, items);
     // The mirror's count (exact for this box, other boxes' as of their last notification)
     // and what this transaction has added so far.
-    const live = this.#mirror.liveCount + b.changed.filter((c) => c.from === null).length;
-    if (fresh > 0 && live + fresh > this.#maxLive) {
-      throw new KatarError('QUEUE_FULL', `the queue holds ${live} unsent tasks, the most it takes is ${this.#maxLive} (maxLiveTasks); retry later`, { retryAfterSeconds: 30, limit: this.#maxLive });
-    }
+    checkRoom(this.#mirror.liveCount + b.changed.filter((c) => c.from === null).length, fresh, this.#maxLive);
     return addTasks(b, queue, items, known, fresh);
   }
 
@@ -335,6 +335,7 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
   /** Age is judged by the database's clock, which stamped the rows: a box's own clock and its jumps do not count. */
   async prune(policy: RetentionPolicy): Promise<PruneResult> {
     const removed = await this.#guard(() => pruneAll(this.db, policy, this.#clock.wall()));
+    if (removed.tasks) this.#mirror.recount();
     if (removed.tasks || removed.events) await this.#sync.reload();
     return removed;
   }

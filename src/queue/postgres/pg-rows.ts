@@ -97,23 +97,27 @@ export async function insertEntry(sql: Sql, e: InboxEntry): Promise<boolean> {
 }
 
 /**
- * Appends events, numbered from the one counter row. Taking its row lock is the last
- * thing a transaction does before COMMIT, so events become visible in id order: a reader
- * that saw event n never later finds an event below n appear. `box` marks the writer (each
- * box tells its listeners of the others' events). Returns the numbered events.
+ * The statement that appends events, numbered from the one counter row. Taking its row
+ * lock is the last thing a transaction does before COMMIT, so events become visible in
+ * id order: a reader that saw event n never later finds an event below n appear. `box`
+ * marks the writer (each box tells its listeners of the others' events); `tasksNotice`
+ * is the batch's katar_tasks notification (pg-batch.ts). `numbered(rows)` gives the
+ * events their ids from the statement's rows.
  */
-export async function appendEvents(sql: Sql, drafts: EventDraftAny[], at: string, box: string): Promise<Array<EventDraftAny & { id: number; time: string }>> {
-  if (!drafts.length) return [];
+export function eventsStatement(drafts: EventDraftAny[], at: string, box: string, tasksNotice?: string): { text: string; values: unknown[]; numbered: (rows: Row[]) => Array<EventDraftAny & { id: number; time: string }> } {
   // One statement from the counter's lock to COMMIT: the number, the rows and the
-  // notification, so the writers that take turns on the counter wait as little as can be.
-  const [r] = await sql.query(
-    `WITH c AS (UPDATE event_counter SET last = last + $3 RETURNING last),
+  // notifications, so the writers that take turns on the counter wait as little as can be.
+  return {
+    text: `WITH c AS (UPDATE event_counter SET last = last + $3 RETURNING last),
      ins AS (INSERT INTO events (id, type, time_ms, queue, data, box)
        SELECT c.last - $3 + 1 + x.i, x.type, x.time_ms, x.queue, x.data, $2
        FROM c, jsonb_to_recordset($1::jsonb) AS x(i integer, type text, time_ms bigint, queue text, data jsonb))
-     SELECT c.last, pg_notify('katar_events', json_build_object('box', $2::text, 'newest', c.last)::text) FROM c`,
-    [JSON.stringify(drafts.map((e, i) => ({ i, type: e.type, time_ms: Date.parse(at), queue: e.queue ?? null, data: e.data }))), box, drafts.length],
-  );
-  const first = Number(r!.last) - drafts.length + 1;
-  return drafts.map((d, i) => ({ ...d, id: first + i, time: at }));
+     SELECT c.last${tasksNotice !== undefined ? ", pg_notify('katar_tasks', $4)" : ''}, pg_notify('katar_events', json_build_object('box', $2::text, 'newest', c.last)::text) FROM c`,
+    values: [JSON.stringify(drafts.map((e, i) => ({ i, type: e.type, time_ms: Date.parse(at), queue: e.queue ?? null, data: e.data }))), box, drafts.length, ...(tasksNotice !== undefined ? [tasksNotice] : [])],
+    numbered: ([r]) => {
+      const first = Number(r!.last) - drafts.length + 1;
+      return drafts.map((d, i) => ({ ...d, id: first + i, time: at }));
+    },
+  };
 }
+
