@@ -51,3 +51,26 @@ export function backoffMs(attempts: Attempt[], end: AttemptEnd, settings: QueueS
   const failures = attempts.filter((a) => a.outcome === 'failed' || a.outcome === 'unknown').length;
   return retryDelay(settings, failures);
 }
+
+/**
+ * The task with its current attempt closed as `end` says, at `wall` (ms): the lease
+ * gone, the error set, and either back in the queue (`notBefore` after a backoff of
+ * `backoffMs`, a duration the caller puts on its own tick line) or, for a final status,
+ * ready to be finished by the caller (a `done` clears the error). Both stores and the
+ * store migration end attempts through this.
+ */
+export function closedAttempt(t: Task, end: AttemptEnd, settings: QueueSettings, wall: number): { next: Task; backoffMs: number } {
+  const at = new Date(wall).toISOString();
+  const attempts = closeLastAttempt(t.attempts, end, at);
+  const next: Task = { ...t, attempts, updatedAt: at };
+  delete next.lease;
+  if (end.error !== undefined) next.error = end.error;
+  if (end.status !== 'queued') {
+    if (end.status === 'done') delete next.error;
+    return { next, backoffMs: 0 };
+  }
+  const backoff = backoffMs(attempts, end, settings);
+  if (backoff > 0) next.notBefore = new Date(wall + backoff).toISOString();
+  next.status = 'queued';
+  return { next, backoffMs: backoff };
+}

@@ -1,5 +1,5 @@
 import { instant, type Clock, type Instant } from '../clock.js';
-import { backoffMs, closeLastAttempt, type AttemptEnd } from './attempt-rules.js';
+import { closedAttempt, type AttemptEnd } from './attempt-rules.js';
 import type { QueueIndexes } from './queue-indexes.js';
 import type { QueueSettings } from './settings.js';
 import type { FileStore } from './store/file-store.js';
@@ -46,21 +46,12 @@ export class TaskChanges {
   endAttempt(t: Task, now: Instant, end: AttemptEnd): Task {
     const settings = this.settings.get(t.queue)!;
     this.indexes.leases.disarm(t._id);
-    const attempts = closeLastAttempt(t.attempts, end, iso(now.wall));
-    const next: Task = { ...t, attempts, updatedAt: iso(now.wall) };
-    delete next.lease;
-    if (end.error !== undefined) next.error = end.error;
-    if (end.status === 'queued') {
-      // The backoff is a duration on the monotonic clock; notBefore is what people read.
-      const backoff = backoffMs(attempts, end, settings);
-      if (backoff > 0) next.notBefore = iso(now.wall + backoff);
-      next.status = 'queued';
-      this.put(next);
-      this.indexes.ready(t.queue)!.add(next, now, backoff > 0 ? now.mono + backoff : undefined);
-      return next;
-    }
-    if (end.status === 'done') delete next.error;
-    return this.finish(next, end.status, now);
+    const { next, backoffMs: backoff } = closedAttempt(t, end, settings, now.wall);
+    if (end.status !== 'queued') return this.finish(next, end.status, now);
+    // The backoff is a duration on the monotonic clock; notBefore is what people read.
+    this.put(next);
+    this.indexes.ready(t.queue)!.add(next, now, backoff > 0 ? now.mono + backoff : undefined);
+    return next;
   }
 
   /** Moves the task to history as `status`. */

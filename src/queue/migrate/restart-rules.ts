@@ -1,4 +1,4 @@
-import { backoffMs, closeLastAttempt, unknownEnd, type AttemptEnd } from '../attempt-rules.js';
+import { closedAttempt, unknownEnd, type AttemptEnd } from '../attempt-rules.js';
 import type { QueueSettings } from '../settings.js';
 import { finishedEvent, type EventDraft } from '../task-events.js';
 import { isFinished, type Task } from '../task.js';
@@ -32,8 +32,6 @@ export interface RestartPlan {
   tally: RestartTally;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-
 /** The length of the lease the task was given (both ends were read off one clock at once), as queue-indexes.ts reads it. */
 function leaseLength(t: Task, settings: QueueSettings | undefined): number {
   const started = Date.parse(t.attempts[t.attempts.length - 1]?.startedAt ?? '');
@@ -46,19 +44,9 @@ function leaseLength(t: Task, settings: QueueSettings | undefined): number {
  * the attempt closed, the lease gone, back in the queue with its backoff, or finished.
  */
 function endAttempt(t: Task, end: AttemptEnd, settings: QueueSettings, wall: number): { task: Task; readyInMs: number } {
-  const at = iso(wall);
-  const attempts = closeLastAttempt(t.attempts, end, at);
-  const next: Task = { ...t, attempts, updatedAt: at };
-  delete next.lease;
-  if (end.error !== undefined) next.error = end.error;
-  if (end.status === 'queued') {
-    const backoff = backoffMs(attempts, end, settings);
-    if (backoff > 0) next.notBefore = iso(wall + backoff);
-    next.status = 'queued';
-    return { task: next, readyInMs: backoff };
-  }
-  const done: Task = { ...next, status: end.status, finishedAt: at };
-  if (end.status === 'done') delete done.error;
+  const { next, backoffMs: backoff } = closedAttempt(t, end, settings, wall);
+  if (end.status === 'queued') return { task: next, readyInMs: backoff };
+  const done: Task = { ...next, status: end.status, finishedAt: next.updatedAt };
   delete done.notBefore;
   return { task: done, readyInMs: 0 };
 }

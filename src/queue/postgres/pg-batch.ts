@@ -4,7 +4,7 @@
  * in the transaction; what changed, the events and the wake-ups are collected, to be
  * appended before COMMIT and told (emitted, mirrored) after it.
  */
-import { backoffMs, closeLastAttempt, type AttemptEnd } from '../attempt-rules.js';
+import { closedAttempt, type AttemptEnd } from '../attempt-rules.js';
 import type { QueueSettings } from '../settings.js';
 import { finishedEvent, type EventDraft } from '../task-events.js';
 import type { Task, TaskStatus } from '../task.js';
@@ -76,20 +76,10 @@ export class PgBatch {
   /** Closes the current attempt and moves the task where `end` says (as TaskChanges.endAttempt). */
   async endAttempt(t: Task, end: AttemptEnd): Promise<Task> {
     const settings = this.settings.get(t.queue)!;
-    const at = iso(this.now.wall);
-    const attempts = closeLastAttempt(t.attempts, end, at);
-    const next: Task = { ...t, attempts, updatedAt: at };
-    delete next.lease;
-    if (end.error !== undefined) next.error = end.error;
-    if (end.status === 'queued') {
-      // The backoff is a duration on the tick line; notBefore is what people read.
-      const backoff = backoffMs(attempts, end, settings);
-      if (backoff > 0) next.notBefore = iso(this.now.wall + backoff);
-      next.status = 'queued';
-      return this.save(next, t.status, backoff > 0 ? this.now.tick + backoff : 0);
-    }
-    if (end.status === 'done') delete next.error;
-    return this.finish(next, end.status);
+    const { next, backoffMs: backoff } = closedAttempt(t, end, settings, this.now.wall);
+    if (end.status !== 'queued') return this.finish(next, end.status);
+    // The backoff is a duration on the tick line; notBefore is what people read.
+    return this.save(next, t.status, backoff > 0 ? this.now.tick + backoff : 0);
   }
 
   /** Finishes the task as `status`, with its event. */

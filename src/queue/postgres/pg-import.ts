@@ -10,6 +10,7 @@ import type { GatewayEvent } from '../gateway-event.js';
 import type { DeadLetter } from '../sms-queue.js';
 import { isFinished, TASK_STATUSES, type InboxEntry, type Task, type TaskStatus } from '../task.js';
 import type { Sql } from './pg-pool.js';
+import { taskColumns } from './pg-rows.js';
 
 /** A task to write, with its durations already placed on the shared tick line (db-clock.ts). */
 export interface ImportedTask {
@@ -99,26 +100,15 @@ export async function importTasks(sql: Sql, rows: ImportedTask[]): Promise<void>
         rows.map(({ task: t, readyTick, leaseExpiresTick }) => {
           const leased = t.status === 'in progress' && t.lease !== undefined && leaseExpiresTick !== undefined;
           return {
-            id: t._id,
-            queue: t.queue,
-            seq: t.seq,
-            status: t.status,
-            priority: t.priority,
-            to_number: t.data.to,
-            send_at_ms: ms(t.sendAt),
-            valid_until_ms: ms(t.validUntil),
+            ...taskColumns(t),
             ready_tick: readyTick,
-            modems: t.modems?.length ? t.modems : null,
-            idempotency_key: t.idempotencyKey ?? null,
             lease_worker: leased ? t.lease!.worker : null,
             lease_expires_tick: leased ? leaseExpiresTick : null,
             // A claim moves the token on; a kept lease counts as one hand-out.
             lease_token: leased ? 1 : 0,
             submitting: leased ? t.lease!.submitting === true : false,
-            updated_ms: Date.parse(t.updatedAt),
             finished_at_ms: isFinished(t.status) ? ms(t.finishedAt ?? t.updatedAt) : null,
             sent_ms: lastSentMs(t),
-            doc: t,
           };
         }),
       ),

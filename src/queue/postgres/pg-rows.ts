@@ -24,6 +24,24 @@ export async function nextSeqs(sql: Sql, n: number): Promise<number[]> {
   return rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
 }
 
+/** The columns of a task row that follow from the task alone (what claims, listings and idempotency filter on), as jsonb_to_recordset reads them. */
+export function taskColumns(t: Task): Record<string, unknown> {
+  return {
+    id: t._id,
+    queue: t.queue,
+    seq: t.seq,
+    status: t.status,
+    priority: t.priority,
+    to_number: t.data.to,
+    send_at_ms: ms(t.sendAt),
+    valid_until_ms: ms(t.validUntil),
+    modems: t.modems?.length ? t.modems : null,
+    idempotency_key: t.idempotencyKey ?? null,
+    updated_ms: Date.parse(t.updatedAt),
+    doc: t,
+  };
+}
+
 /** Inserts new tasks (one statement). */
 export async function insertTasks(sql: Sql, tasks: Task[]): Promise<void> {
   if (!tasks.length) return;
@@ -36,20 +54,7 @@ export async function insertTasks(sql: Sql, tasks: Task[]): Promise<void> {
           valid_until_ms bigint, modems jsonb, idempotency_key text, updated_ms bigint, doc jsonb)`,
     [
       JSON.stringify(
-        tasks.map((t) => ({
-          id: t._id,
-          queue: t.queue,
-          seq: t.seq,
-          status: t.status,
-          priority: t.priority,
-          to_number: t.data.to,
-          send_at_ms: ms(t.sendAt),
-          valid_until_ms: ms(t.validUntil),
-          modems: t.modems?.length ? t.modems : null,
-          idempotency_key: t.idempotencyKey ?? null,
-          updated_ms: Date.parse(t.updatedAt),
-          doc: t,
-        })),
+        tasks.map(taskColumns),
       ),
     ],
   );

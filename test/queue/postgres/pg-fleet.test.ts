@@ -3,7 +3,6 @@
  * database, each a PgQueue with its own pool, listener and mirror. The contract suite
  * (test/queue/contract/pg-queue.contract.test.ts) covers what every queue does.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
 import { isKatarError } from '../../../src/errors.js';
@@ -13,6 +12,7 @@ import { Database } from '../../../src/queue/postgres/pg-pool.js';
 import { PgQueue, type PgQueueOptions } from '../../../src/queue/postgres/pg-queue.js';
 import type { Task } from '../../../src/queue/task.js';
 import { emptyDatabase, freshDatabase } from '../../helpers/postgres.js';
+import { tcpProxy } from '../../helpers/tcp-proxy.js';
 import { TestClock } from '../../helpers/test-clock.js';
 
 const provided = inject('postgres');
@@ -187,30 +187,3 @@ describe.skipIf(!provided.url)(`a fleet on one PostgreSQL${provided.url ? '' : `
     clock.close();
   });
 });
-
-/** A TCP proxy to the cluster that can be taken down (every connection cut) and brought back on the same port. */
-async function tcpProxy(target: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = async (): Promise<void> => {
-    server = createServer((client) => {
-      const upstream = connect(target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-    port = (server.address() as { port: number }).port;
-  };
-  const down = async (): Promise<void> => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
-  };
-  await up();
-  return { port, down, up, close: down };
-}
