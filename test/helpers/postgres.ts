@@ -148,7 +148,7 @@ export function clusterUser(): { uid: number; gid: number } | undefined {
  * initdb in a temporary directory, trust authentication, a free port of 127.0.0.1, fsync
  * on. `{ reason }` when PostgreSQL is not installed.
  */
-export async function startPrivateCluster(): Promise<PrivateCluster | { reason: string }> {
+export async function startPrivateCluster(size: { maxConnections: number; sharedBuffers: string } = { maxConnections: 60, sharedBuffers: '16MB' }): Promise<PrivateCluster | { reason: string }> {
   const bin = postgresBinDir();
   if (!bin) return { reason: 'PostgreSQL is not installed (apt-get install postgresql)' };
   const { freePort } = await import('./mosquitto.js');
@@ -160,7 +160,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster | { reason: 
   await chmod(dir, 0o700);
   let running = false;
   const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=60 -c shared_buffers=16MB`;
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=on -c synchronous_commit=on -c max_connections=${size.maxConnections} -c shared_buffers=${size.sharedBuffers}`;
   const cluster: PrivateCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async start() {
