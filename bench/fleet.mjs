@@ -16,8 +16,12 @@
 // 5. (--parts deep) `waitForWork`/`nextPriority` on a queue holding --deep queued tasks
 //    that no worker may take (routed to a modem that does not exist): microseconds per call.
 // Prints a table and, last, one JSON line. Never run in CI: timings on shared machines vary.
+// Where the time goes: --cpu-prof DIR writes a V8 CPU profile of each box into DIR (open
+// in Chrome DevTools); --pg-stats prints each part's statements with the most database
+// time (pg_stat_statements, loaded into the bench cluster for it).
 // Usage: npm run build && node bench/fleet.mjs [--seconds 10] [--connections 32] [--samples 30]
 //        [--history 1000000] [--pool 10] [--deep 100000] [--parts one,three,wake,claim,deep]
+//        [--cpu-prof DIR] [--pg-stats]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +41,8 @@ const { values } = parseArgs({
     pool: { type: 'string', default: '' },
     deep: { type: 'string', default: '100000' },
     parts: { type: 'string', default: 'one,three,wake,claim' },
+    'cpu-prof': { type: 'string', default: '' },
+    'pg-stats': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -55,15 +61,28 @@ const summary = (xs) => {
 };
 const say = (m) => process.stderr.write(`${m}\n`);
 
-const cluster = await startCluster();
+const cluster = await startCluster(values['pg-stats'] ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {});
 const admin = new pg.Client({ connectionString: cluster.url });
 await admin.connect();
+const cpuProf = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
 const boxes = [];
 
 /** A fresh database of its own for a part. */
 async function database(name) {
   await admin.query(`CREATE DATABASE ${name}`);
+  if (values['pg-stats']) await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
   return cluster.urlOf(name);
+}
+
+/** --pg-stats: the statements of the part just run with the most database time (stderr). */
+async function statementStats(label) {
+  if (!values['pg-stats']) return;
+  const { rows } = await admin.query(
+    `SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`,
+  );
+  say(`statements of ${label}, most database time first:`);
+  for (const r of rows) say(`  ${String(r.total_ms).padStart(7)} ms ${String(r.calls).padStart(7)} calls ${String(r.mean_ms).padStart(8)} ms/call ${String(r.rows).padStart(8)} rows  ${r.query}`);
 }
 
 /** `katar-sms serve` on `url`'s queue; `sim`: with an idle simulated modem (0 ms per SMS) and its control API. */
@@ -72,7 +91,7 @@ async function box(url, { sim = false } = {}) {
   const control = sim ? await freePort() : undefined;
   const store = { kind: 'postgres', url, ...(values.pool && { poolSize: Number(values.pool) }) };
   const modems = sim ? [{ name: 'modem0', path: 'sim', simSendLatencyMs: 0, simControlPort: control, statusReports: false }] : [];
-  const { proc, url: http } = await startServe({ configDir: dir, dataDir: join(dir, 'data'), modem: sim ? 'sim' : 'none', extraConfig: { store, modems } });
+  const { proc, url: http } = await startServe({ configDir: dir, dataDir: join(dir, 'data'), modem: sim ? 'sim' : 'none', extraConfig: { store, modems }, nodeArgs: cpuProf });
   const b = { proc, url: http, dir, control: control && `http://127.0.0.1:${control}` };
   boxes.push(b);
   if (sim) await modemReady(b);
@@ -227,6 +246,7 @@ try {
     const url = await database('fleet_one');
     results.oneBox = { connections, ...(await load([await box(url)])) };
     await stopBoxes();
+    await statementStats('one box');
   }
   if (parts.has('three')) {
     say('2. three boxes');
@@ -235,6 +255,7 @@ try {
     for (let i = 0; i < 3; i++) three.push(await box(url));
     results.threeBoxes = { connectionsPerBox: connections, ...(await load(three)) };
     await stopBoxes();
+    await statementStats('three boxes');
   }
   if (parts.has('wake')) {
     say('3. send to box A, SMS from box B');

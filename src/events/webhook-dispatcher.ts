@@ -53,7 +53,8 @@ export class WebhookDispatcher {
 
   /** Loads every subscription's progress and starts their loops; rejects if the progress cannot be read. */
   async start(): Promise<void> {
-    if (!this.#listening) {
+    // No webhook, no listener: the PostgreSQL log then need not read other boxes' events.
+    if (!this.#listening && this.#subs.size > 0) {
       this.#log.on('event', this.#onEvent);
       this.#listening = true;
     }

@@ -1,4 +1,5 @@
 import { isKatarError } from '../errors.js';
+import { forTypes } from '../queue/event-interest.js';
 import type { EventType, GatewayEvent } from '../queue/gateway-event.js';
 import type { EventLog } from '../queue/sms-queue.js';
 
@@ -43,9 +44,10 @@ export class HourlyStats {
   /** Events up to this id are the seed's; later ones the listener's. */
   readonly #seedUpTo: number;
   #seeded: Promise<void> | undefined;
-  readonly #onEvent = (ev: GatewayEvent): void => {
+  /** Marked with the counted types: the PostgreSQL log then reads no other box's events of other types for it. */
+  readonly #onEvent = forTypes(COUNTED_TYPES, (ev: GatewayEvent): void => {
     if (ev.id > this.#seedUpTo) this.#count(ev);
-  };
+  });
 
   readonly #onSeedError: (err: unknown) => void;
 

@@ -11,7 +11,7 @@ import type { NewTask } from '../queue-types.js';
 import { queuedEvent } from '../task-events.js';
 import type { SmsData, Task } from '../task.js';
 import { iso, type PgBatch } from './pg-batch.js';
-import { insertTasks, nextSeqs, taskOf } from './pg-rows.js';
+import { insertNewTasks, taskOf } from './pg-rows.js';
 
 function conflict(key: string): KatarError {
   return new KatarError('IDEMPOTENCY_CONFLICT', `idempotencyKey ${JSON.stringify(key)} was used for another message (to/msg differ); use a new key`, { field: 'idempotencyKey', key });
@@ -63,8 +63,7 @@ export async function plannedNew(b: PgBatch, queue: string, items: NewTask[]): P
 }
 
 /** Adds `items` to `queue` (after `plannedNew` judged them): each new task with its `sms.queued` event. */
-export async function addTasks(b: PgBatch, queue: string, items: NewTask[], known: Map<string, Task>, fresh: number): Promise<Array<{ task: Task; created: boolean }>> {
-  const seqs = fresh ? await nextSeqs(b.sql, fresh) : [];
+export async function addTasks(b: PgBatch, queue: string, items: NewTask[], known: Map<string, Task>): Promise<Array<{ task: Task; created: boolean }>> {
   const at = iso(b.now.wall);
   const byKey = new Map(known);
   const created: Task[] = [];
@@ -75,12 +74,13 @@ export async function addTasks(b: PgBatch, queue: string, items: NewTask[], know
       out.push({ task: existing, created: false });
       continue;
     }
-    const task = newTaskRecord(item, queue, seqs[created.length]!, b.now.wall, at);
+    // Numbered by the insert (pg-rows.ts).
+    const task = newTaskRecord(item, queue, 0, b.now.wall, at);
     if (item.idempotencyKey !== undefined) byKey.set(item.idempotencyKey, task);
     created.push(task);
     out.push({ task, created: true });
   }
-  await insertTasks(b.sql, created);
+  await insertNewTasks(b.sql, created);
   for (const t of created) {
     b.note(t, null);
     b.event(queuedEvent(t));
@@ -116,7 +116,7 @@ async function knownKeysOfCalls(b: PgBatch, calls: readonly AddCall[]): Promise<
  * used by an earlier call of the group for another message refuses the call
  * (IDEMPOTENCY_CONFLICT), as does passing maxLiveTasks (`live` tasks before the group,
  * `max`: QUEUE_FULL). Then the new tasks of every accepted call are inserted by one
- * statement, and numbered by one. A refused call changes nothing. A statement that fails
+ * statement, which numbers them too. A refused call changes nothing. A statement that fails
  * (another box took a key meanwhile) throws: the caller rolls back and runs the calls one
  * by one.
  */
@@ -152,7 +152,6 @@ export async function addCalls(b: PgBatch, calls: readonly AddCall[], live: numb
       plans.push({ err });
     }
   }
-  const seqs = total ? await nextSeqs(b.sql, total) : [];
   const at = iso(b.now.wall);
   const byKey = new Map(known);
   const created: Task[] = [];
@@ -167,14 +166,14 @@ export async function addCalls(b: PgBatch, calls: readonly AddCall[], live: numb
         out.push({ task: existing, created: false });
         continue;
       }
-      const task = newTaskRecord(item, call.queue, seqs[created.length]!, b.now.wall, at);
+      const task = newTaskRecord(item, call.queue, 0, b.now.wall, at);
       if (k !== undefined) byKey.set(k, task);
       created.push(task);
       out.push({ task, created: true });
     }
     return { out };
   });
-  await insertTasks(b.sql, created);
+  await insertNewTasks(b.sql, created);
   for (const t of created) {
     b.note(t, null);
     b.event(queuedEvent(t));

@@ -10,6 +10,7 @@ import { finishedEvent, type EventDraft } from '../task-events.js';
 import type { Task, TaskStatus } from '../task.js';
 import { eventsStatement, saveUnleased, type EventDraftAny } from './pg-rows.js';
 import type { Sql } from './pg-pool.js';
+import { taskNotice } from './pg-task-notice.js';
 
 /** The queue's clocks, read once per transaction: wall time, and the tick line of durations (db-clock.ts). */
 export interface Now {
@@ -23,9 +24,6 @@ export interface PgChanged {
   from: TaskStatus | null;
   readyTick: number;
 }
-
-/** Task ids one notification names at most (a payload holds 8,000 bytes; an id takes 29 in JSON). */
-const MAX_NOTIFIED_IDS = 200;
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -119,12 +117,8 @@ export class PgBatch {
    * (pg-rows.ts: the last statement before COMMIT).
    */
   async flush(box: string): Promise<void> {
-    let notice: string | undefined;
-    if (this.changed.length) {
-      // The ids let other boxes read just these rows; past a NOTIFY payload's room, they read all live tasks.
-      const ids = [...new Set(this.changed.map((c) => c.task._id))];
-      notice = JSON.stringify({ box, wake: [...this.woken], finished: this.#finishedCounts(), ...(ids.length <= MAX_NOTIFIED_IDS && { ids }) });
-    }
+    // The changed tasks' columns let other boxes follow without reading the rows (pg-task-notice.ts).
+    const notice = this.changed.length ? taskNotice(box, this.changed, [...this.woken], this.#finishedCounts()) : undefined;
     // The notification rides on the events' statement, and that statement on the COMMIT
     // (pg-pool.ts `atCommit`): the event counter's lock is held for the commit alone.
     const st = this.events.length

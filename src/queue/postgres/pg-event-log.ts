@@ -1,8 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { KatarError } from '../../errors.js';
+import { typesOf } from '../event-interest.js';
 import type { EventPage, EventType, GatewayEvent } from '../gateway-event.js';
 import type { EventLog } from '../sms-queue.js';
 import type { Database, Row } from './pg-pool.js';
+
+/** Passed ranges kept at most, waiting for the gap before them to fill. */
+const MAX_PASSED_RANGES = 10_000;
 
 const eventOf = (r: Row): GatewayEvent => {
   const ev: GatewayEvent = { id: Number(r.id), type: r.type as EventType, time: new Date(Number(r.time_ms)).toISOString(), data: r.data as Record<string, unknown> };
@@ -15,6 +19,8 @@ const eventOf = (r: Row): GatewayEvent => {
  * in the transaction of their change, so they appear in id order. `bounds()` answers
  * from memory: read at open, moved by this box's appends and by other boxes'
  * notifications (`katar_events`), re-read after retention and after a reconnect.
+ * Other boxes' events are read for this box's listeners only when one of them wants
+ * their types (event-interest.ts); the ranges nobody here wants are passed over.
  */
 export class PgEventLog extends EventEmitter<{ event: [event: GatewayEvent] }> implements EventLog {
   #oldest: number | undefined;
@@ -55,34 +61,76 @@ export class PgEventLog extends EventEmitter<{ event: [event: GatewayEvent] }> i
       this.#oldest ??= this.#emptyAt + 1;
       this.emit('event', ev);
     }
+    if (events.length) this.#pass(events[0]!.id, events.at(-1)!.id);
   }
 
   /**
-   * Another box appended up to `newest`: the bounds move, and its events are read and
-   * told to this box's listeners too (the SSE stream, webhooks and MQTT wake on them and
-   * read the log from their cursors), one read at a time.
+   * Another box appended up to `newest` (`count` events of `types`, when its notification
+   * says): the bounds move, and its events are read and told to this box's listeners too
+   * (the SSE stream, webhooks and MQTT wake on them and read the log from their cursors),
+   * one read at a time, unless no listener wants any of those types.
    */
-  heard(newest: number): void {
+  heard(newest: number, count?: number, types?: readonly string[]): void {
     this.#newest = Math.max(this.#newest, newest);
     if (this.#newest > this.#emptyAt) this.#oldest ??= this.#emptyAt + 1;
     if (this.listenerCount('event') === 0) {
       this.#toldUpTo = Math.max(this.#toldUpTo, newest);
+      this.#passed.clear();
       return;
     }
+    if (count !== undefined && types !== undefined && count > 0 && !this.#wanted(types)) return this.#pass(newest - count + 1, newest);
+    this.#toTell = Math.max(this.#toTell, newest);
     if (!this.#catchingUp) {
       this.#catchingUp = true;
       void this.#tellOthers().finally(() => (this.#catchingUp = false));
     }
   }
 
-  /** Every event up to here was told to the listeners (or came before they listened). */
+  /** True when a listener wants one of `types` (a listener that names none wants them all). */
+  #wanted(types: readonly string[]): boolean {
+    for (const l of this.listeners('event')) {
+      const wants = typesOf(l);
+      if (!wants || wants.some((t) => types.includes(t))) return true;
+    }
+    return false;
+  }
+
+  /** Events `first`..`last` need not be told (this box's, told at commit; or of types nobody here wants). */
+  #pass(first: number, last: number): void {
+    if (last <= this.#toldUpTo) return;
+    this.#passed.set(first, Math.max(last, this.#passed.get(first) ?? 0));
+    // A gap that never fills (a notification lost) is read over at the next reconnect or poll.
+    if (this.#passed.size > MAX_PASSED_RANGES) this.#passed.clear();
+    this.#movePast();
+  }
+
+  /** Moves `#toldUpTo` over the passed ranges that follow it. */
+  #movePast(): void {
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [first, last] of this.#passed) {
+        if (first > this.#toldUpTo + 1) continue;
+        this.#passed.delete(first);
+        if (last > this.#toldUpTo) {
+          this.#toldUpTo = last;
+          moved = true;
+        }
+      }
+    }
+  }
+
+  /** Every event up to here was told to the listeners (or came before they listened, or nobody wants it). */
   #toldUpTo = 0;
+  /** The newest event a notification asked to tell (its types wanted, or unknown). */
+  #toTell = 0;
+  /** Ranges past `#toldUpTo` that need not be told, first id -> last id. */
+  readonly #passed = new Map<number, number>();
   #catchingUp = false;
   #loaded = false;
 
   async #tellOthers(): Promise<void> {
     try {
-      while (this.#toldUpTo < this.#newest) {
+      for (this.#movePast(); this.#toldUpTo < this.#toTell; this.#movePast()) {
         // This box's own events were told when they committed.
         const rows = await this.db.query('SELECT id, type, time_ms, queue, data, box FROM events WHERE id > $1 ORDER BY id LIMIT 500', [this.#toldUpTo]);
         if (!rows.length) break;

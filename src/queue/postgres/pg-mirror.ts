@@ -2,9 +2,11 @@
  * What the synchronous members of SmsQueue answer from (counts, nextPriority,
  * waitForWork, dataMarks): a small copy of the shared queue in memory, the live tasks'
  * ordering columns and the finished tasks' counts. Kept current by this box's own
- * commits and re-read when another box notifies a change (LISTEN/NOTIFY), after every
- * reconnect of the listener, and on the poll behind it. Another box's change is seen
- * after that re-read: milliseconds, never a wrong answer for longer.
+ * commits and by other boxes' notifications (LISTEN/NOTIFY: the changed tasks' columns,
+ * pg-task-notice.ts, or their ids to read again), and re-read after every reconnect of
+ * the listener and on the poll behind it. Another box's change is seen when its
+ * notification arrives (or after the read it asks for): milliseconds, never a wrong
+ * answer for longer.
  */
 import type { LeaseAccept } from '../lease-filter.js';
 import type { Task, TaskStatus } from '../task.js';
@@ -13,6 +15,8 @@ import type { Row, Sql } from './pg-pool.js';
 import { ReadyLanes, type LiveTask } from './pg-ready-lanes.js';
 
 type Counts = Record<TaskStatus, number>;
+/** A change of a live task learnt while a read was under way, applied again on top of it; `own`: this box's commit. */
+type Redo = { own: boolean; id: string; task: LiveTask | undefined };
 const zero = (): Counts => ({ paused: 0, queued: 0, 'in progress': 0, done: 0, failed: 0, cancelled: 0 });
 const LIVE = new Set<TaskStatus>(['queued', 'paused', 'in progress']);
 /** Milliseconds between counts of the finished tasks when nothing asked for one (`load`). */
@@ -42,9 +46,9 @@ export class QueueMirror {
   #maxSeq = 0;
   #newestMs: number | undefined;
 
-  /** This box's changes committed while a read of the live tasks was under way (re-applied after it). */
-  #during: PgChanged[] | undefined;
-  /** Set when such changes were re-applied: the caller reads once more to settle them. */
+  /** One list per read under way: the changes learnt meanwhile (this box's commits, other boxes' notifications), re-applied after it. */
+  readonly #during = new Set<Redo[]>();
+  /** Set when this box's own changes were re-applied after a read of all live tasks: the caller reads once more to settle them. */
   unsettled = false;
 
   /** When the finished tasks were last counted (performance.now()), and whether the next load must count them again. */
@@ -106,7 +110,8 @@ export class QueueMirror {
    * overtaken.
    */
   async loadLive(sql: Sql): Promise<void> {
-    this.#during = [];
+    const during: Redo[] = [];
+    this.#during.add(during);
     try {
       const live = new Map<string, LiveTask>();
       const rows = await sql.query(`SELECT ${LIVE_COLUMNS} FROM tasks WHERE status IN ('queued', 'paused', 'in progress')`);
@@ -115,22 +120,49 @@ export class QueueMirror {
       this.#liveCounts = new Map();
       this.#lanes.clear();
       for (const t of live.values()) this.#filed(t);
-      const during = this.#during;
-      for (const c of during) this.#applyLive(c);
-      this.unsettled = during.length > 0;
+      for (const r of during) this.#redo(r);
+      this.unsettled = during.some((r) => r.own);
     } finally {
-      this.#during = undefined;
+      this.#during.delete(during);
     }
+  }
+
+  /** A change learnt during a read, again: a fresh record (the lanes tell records apart by identity). */
+  #redo(r: Redo): void {
+    if (r.task) this.#put({ ...r.task });
+    else this.#drop(r.id);
+  }
+
+  /** Applies a change of a live task (undefined: no longer live), and keeps it for the reads under way. */
+  #change(id: string, task: LiveTask | undefined, own: boolean): void {
+    if (task) this.#put(task);
+    else this.#drop(id);
+    for (const d of this.#during) d.push({ own, id, task });
+  }
+
+  /** Another box's notification: its changed tasks' columns (`live`), and the tasks it took out of the live ones (`gone`). */
+  heard(live: readonly LiveTask[], gone: readonly string[]): void {
+    for (const t of live) this.#change(t.id, LIVE.has(t.status) ? t : undefined, false);
+    for (const id of gone) this.#change(id, undefined, false);
   }
 
   /** Reads the tasks `ids` again (another box changed them): live ones are kept, the others dropped. */
   async loadIds(sql: Sql, ids: string[]): Promise<void> {
-    const rows = await sql.query(`SELECT ${LIVE_COLUMNS} FROM tasks WHERE id = ANY($1::text[])`, [ids]);
-    const found = new Map(rows.map((r) => [r.id as string, r]));
-    for (const id of ids) {
-      const r = found.get(id);
-      if (r && LIVE.has(r.status as TaskStatus)) this.#put(liveOf(r));
-      else this.#drop(id);
+    const during: Redo[] = [];
+    this.#during.add(during);
+    try {
+      const rows = await sql.query(`SELECT ${LIVE_COLUMNS} FROM tasks WHERE id = ANY($1::text[])`, [ids]);
+      const found = new Map(rows.map((r) => [r.id as string, r]));
+      for (const id of ids) {
+        const r = found.get(id);
+        if (r && LIVE.has(r.status as TaskStatus)) this.#put(liveOf(r));
+        else this.#drop(id);
+      }
+      // Changes learnt meanwhile may be newer than what the read saw.
+      const read = new Set(ids);
+      for (const r of during) if (read.has(r.id)) this.#redo(r);
+    } finally {
+      this.#during.delete(during);
     }
   }
 
@@ -148,13 +180,14 @@ export class QueueMirror {
       this.#see(c.task);
       if (!LIVE.has(c.task.status) && (c.from === null || LIVE.has(c.from))) this.addFinished(c.task.queue, c.task.status, 1);
       this.#applyLive(c);
-      this.#during?.push(c);
     }
   }
 
   #applyLive({ task, readyTick }: PgChanged): void {
-    if (!LIVE.has(task.status)) return this.#drop(task._id);
-    this.#put({ id: task._id, queue: task.queue, status: task.status, priority: task.priority, seq: task.seq, sendAtMs: task.sendAt ? Date.parse(task.sendAt) : undefined, readyTick, modems: task.modems });
+    const live = LIVE.has(task.status)
+      ? { id: task._id, queue: task.queue, status: task.status, priority: task.priority, seq: task.seq, sendAtMs: task.sendAt ? Date.parse(task.sendAt) : undefined, readyTick, modems: task.modems }
+      : undefined;
+    this.#change(task._id, live, true);
   }
 
   #put(t: LiveTask): void {

@@ -196,7 +196,7 @@ export class PgQueue extends EventEmitter<QueueEvents> implements SmsQueue {
     // The mirror's count (exact for this box, other boxes' as of their last notification)
     // and what this transaction has added so far.
     checkRoom(this.#mirror.liveCount + b.changed.filter((c) => c.from === null).length, fresh, this.#maxLive);
-    return addTasks(b, queue, items, known, fresh);
+    return addTasks(b, queue, items, known);
   }
 
   async lease(queue: string, worker: string, max = 1, leaseMs?: number, accept?: LeaseAccept): Promise<Task[]> {

@@ -42,22 +42,28 @@ export function taskColumns(t: Task): Record<string, unknown> {
   };
 }
 
-/** Inserts new tasks (one statement). */
-export async function insertTasks(sql: Sql, tasks: Task[]): Promise<void> {
+/**
+ * Inserts new tasks (one statement), numbering them from the shared sequence in their
+ * order: each task's `seq` (and its document's) is set from what the statement drew.
+ */
+export async function insertNewTasks(sql: Sql, tasks: Task[]): Promise<void> {
   if (!tasks.length) return;
-  await sql.query(
+  // The sorted subquery is not merged into the one that draws the numbers (it has an
+  // ORDER BY, that one a volatile function): the numbers follow the tasks' order.
+  const rows = await sql.query(
     `INSERT INTO tasks (id, queue, seq, status, priority, to_number, send_at_ms, valid_until_ms, modems, idempotency_key, updated_ms, doc)
-     SELECT x.id, x.queue, x.seq, x.status, x.priority, x.to_number, x.send_at_ms, x.valid_until_ms,
-            CASE WHEN x.modems IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(x.modems)) END,
-            x.idempotency_key, x.updated_ms, x.doc
-     FROM jsonb_to_recordset($1::jsonb) AS x(id text, queue text, seq bigint, status text, priority integer, to_number text, send_at_ms bigint,
-          valid_until_ms bigint, modems jsonb, idempotency_key text, updated_ms bigint, doc jsonb)`,
-    [
-      JSON.stringify(
-        tasks.map(taskColumns),
-      ),
-    ],
+     SELECT n.id, n.queue, n.seq, n.status, n.priority, n.to_number, n.send_at_ms, n.valid_until_ms,
+            CASE WHEN n.modems IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(n.modems)) END,
+            n.idempotency_key, n.updated_ms, jsonb_set(n.doc, '{seq}', to_jsonb(n.seq))
+     FROM (SELECT x.*, nextval('katar_seq') AS seq
+           FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i integer, id text, queue text, status text, priority integer, to_number text,
+                   send_at_ms bigint, valid_until_ms bigint, modems jsonb, idempotency_key text, updated_ms bigint, doc jsonb)
+                 ORDER BY r.i) x) n
+     RETURNING id, seq`,
+    [JSON.stringify(tasks.map((t, i) => ({ i, ...taskColumns(t) })))],
   );
+  const seqOf = new Map(rows.map((r) => [r.id as string, Number(r.seq)]));
+  for (const t of tasks) t.seq = seqOf.get(t._id)!;
 }
 
 /**
@@ -105,7 +111,9 @@ export async function insertEntry(sql: Sql, e: InboxEntry): Promise<boolean> {
  * The statement that appends events, numbered from the one counter row. Taking its row
  * lock is the last thing a transaction does before COMMIT, so events become visible in
  * id order: a reader that saw event n never later finds an event below n appear. `box`
- * marks the writer (each box tells its listeners of the others' events); `tasksNotice`
+ * marks the writer (each box tells its listeners of the others' events; the katar_events
+ * notification names the writer, the newest id, how many and of which types, so a box
+ * whose listeners want none of them need not read them); `tasksNotice`
  * is the batch's katar_tasks notification (pg-batch.ts). `numbered(rows)` gives the
  * events their ids from the statement's rows.
  */
@@ -117,8 +125,14 @@ export function eventsStatement(drafts: EventDraftAny[], at: string, box: string
      ins AS (INSERT INTO events (id, type, time_ms, queue, data, box)
        SELECT c.last - $3 + 1 + x.i, x.type, x.time_ms, x.queue, x.data, $2
        FROM c, jsonb_to_recordset($1::jsonb) AS x(i integer, type text, time_ms bigint, queue text, data jsonb))
-     SELECT c.last${tasksNotice !== undefined ? ", pg_notify('katar_tasks', $4)" : ''}, pg_notify('katar_events', json_build_object('box', $2::text, 'newest', c.last)::text) FROM c`,
-    values: [JSON.stringify(drafts.map((e, i) => ({ i, type: e.type, time_ms: Date.parse(at), queue: e.queue ?? null, data: e.data }))), box, drafts.length, ...(tasksNotice !== undefined ? [tasksNotice] : [])],
+     SELECT c.last${tasksNotice !== undefined ? ", pg_notify('katar_tasks', $5)" : ''}, pg_notify('katar_events', json_build_object('box', $2::text, 'newest', c.last, 'count', $3::integer, 'types', $4::json)::text) FROM c`,
+    values: [
+      JSON.stringify(drafts.map((e, i) => ({ i, type: e.type, time_ms: Date.parse(at), queue: e.queue ?? null, data: e.data }))),
+      box,
+      drafts.length,
+      JSON.stringify([...new Set(drafts.map((e) => e.type))]),
+      ...(tasksNotice !== undefined ? [tasksNotice] : []),
+    ],
     numbered: ([r]) => {
       const first = Number(r!.last) - drafts.length + 1;
       return drafts.map((d, i) => ({ ...d, id: first + i, time: at }));

@@ -1,21 +1,20 @@
 import { EventEmitter } from 'node:events';
-import type { Task } from '../task.js';
 import type { PgEventLog } from './pg-event-log.js';
 import type { QueueMirror } from './pg-mirror.js';
 import type { Database, Notice } from './pg-pool.js';
+import { liveOfTuple, type TaskNotice } from './pg-task-notice.js';
 
-/** What another box's notification says (pg-batch.ts writes it). */
-interface TaskNotice {
-  box?: string;
-  wake?: string[];
-  ids?: string[];
+/** What another box's katar_events notification says (pg-rows.ts `eventsStatement`). */
+interface EventsNotice {
   newest?: number;
-  finished?: Array<[string, Task['status'], number]>;
+  count?: number;
+  types?: string[];
 }
 
 /**
  * Keeps this box's mirror (pg-mirror.ts) and event bounds in step with the fleet:
- * another box's notification names the tasks it changed (read again, just those), the
+ * another box's notification (pg-task-notice.ts) carries the tasks it changed with their
+ * columns (applied as they are; those that did not fit are named, and read again), the
  * tasks it finished (counted) and the queues it made work in (their waiting workers are
  * woken once the mirror knows the work). Reads go one at a time; notifications that come
  * during a read are answered by one more read after it. A full re-read runs at open,
@@ -68,21 +67,29 @@ export class MirrorSync {
   }
 
   heard(n: Notice): void {
-    let msg: TaskNotice;
+    let msg: TaskNotice & EventsNotice;
     try {
-      msg = JSON.parse(n.payload) as TaskNotice;
+      msg = JSON.parse(n.payload) as TaskNotice & EventsNotice;
     } catch {
       return;
     }
     if (msg.box === this.box) return;
     if (n.channel === 'katar_events') {
-      if (typeof msg.newest === 'number') this.events.heard(msg.newest);
+      if (typeof msg.newest === 'number') this.events.heard(msg.newest, typeof msg.count === 'number' ? msg.count : undefined, Array.isArray(msg.types) ? msg.types : undefined);
       return;
     }
     for (const [queue, status, count] of msg.finished ?? []) this.mirror.addFinished(queue, status, count);
-    for (const queue of msg.wake ?? []) this.#toWake.add(queue);
     if (msg.ids) for (const id of msg.ids) this.#ids.add(id);
-    else this.#all = true;
+    else if (msg.live || msg.gone || msg.read) {
+      this.mirror.heard((msg.live ?? []).map(liveOfTuple), msg.gone ?? []);
+      if (!msg.read?.length) {
+        // The mirror knows the work already.
+        for (const queue of msg.wake ?? []) this.wake.emit('work', queue);
+        return;
+      }
+      for (const id of msg.read) this.#ids.add(id);
+    } else this.#all = true;
+    for (const queue of msg.wake ?? []) this.#toWake.add(queue);
     void this.#read().catch(() => undefined);
   }
 
