@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { EventPage, EventType, GatewayEvent } from '../queue/gateway-event.js';
 import type { DeadLetter, EventLog, SubscriptionProgress } from '../queue/sms-queue.js';
 import { Alarm } from './alarm.js';
+import { readClaimedCursor } from './claimed-cursor.js';
 import { CursorSaver } from './cursor-saver.js';
 import { DeliveryClaim } from './delivery-claim.js';
 import { BATCH_SIZE, DEFAULT_TIMING, type DeliveryTiming, type SubscriptionDeps } from './subscription-options.js';
@@ -191,14 +192,9 @@ export class WebhookSubscription {
   async #refresh(): Promise<void> {
     const held = this.#claim.held;
     const resuming = this.#resume;
-    const { cursor, deadLetters } = await this.#progress.load(this.name);
-    this.#n.deadLetters = deadLetters.length;
-    if (cursor !== undefined) this.#cursor = Math.max(this.#cursor, cursor);
-    else if (held) {
-      this.#cursor = Math.max(this.#cursor, this.#log.bounds().newest);
-      await this.#progress.saveCursor(this.name, this.#cursor);
-      this.#logger.info({ cursor: this.#cursor }, 'new webhook subscription: starts after the newest event');
-    }
+    const stored = await readClaimedCursor({ progress: this.#progress, log: this.#log, name: this.name, holding: held, own: this.#cursor, logger: this.#logger, what: `webhook "${this.name}"` });
+    this.#cursor = stored.cursor;
+    this.#n.deadLetters = stored.deadLetters;
     if (held && resuming) this.#resume = false;
   }
 

@@ -1,4 +1,5 @@
 import { Alarm } from '../events/alarm.js';
+import { readClaimedCursor } from '../events/claimed-cursor.js';
 import { CursorSaver } from '../events/cursor-saver.js';
 import { DEFAULT_CLAIM_TTL_MS, DeliveryClaim } from '../events/delivery-claim.js';
 import { isKatarError } from '../errors.js';
@@ -143,18 +144,9 @@ export class EventPublisher {
     const { progress, name, legacyName, log } = this.#deps;
     const held = this.#claim.held;
     const resuming = this.#resume;
-    let { cursor } = await progress.load(name);
-    if (cursor === undefined && held) {
-      const legacy = legacyName === undefined ? undefined : (await progress.load(legacyName)).cursor;
-      cursor = legacy ?? Math.max(this.#cursor, log.bounds().newest);
-      await progress.saveCursor(name, cursor);
-      if (legacy !== undefined) this.#logger.info({ cursor, from: legacyName }, `MQTT events go on from the cursor kept as ${legacyName}`);
-      else this.#logger.info({ cursor }, 'MQTT events start after the newest event (first start of this topic prefix)');
-    }
-    if (cursor !== undefined) {
-      this.#cursor = Math.max(this.#cursor, cursor);
-      this.#next = Math.max(this.#next, this.#cursor);
-    }
+    const { cursor } = await readClaimedCursor({ progress, log, name, ...(legacyName !== undefined && { legacyName }), holding: held, own: this.#cursor, logger: this.#logger, what: 'MQTT events' });
+    this.#cursor = cursor;
+    this.#next = Math.max(this.#next, cursor);
     if (held && resuming) this.#resume = false;
   }
 
