@@ -1,10 +1,7 @@
-import { isKatarError, type ErrorCode } from '../errors.js';
+import { isKatarError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TaskReport } from '../queue/file-queue.js';
-import type { WorkSource } from './work-source.js';
-
-/** Answers that no retry changes: the queue has judged the report. */
-const REFUSED: ErrorCode[] = ['LEASE_LOST', 'TASK_CONFLICT', 'TASK_NOT_FOUND', 'VALIDATION', 'QUEUE_NOT_FOUND'];
+import { REPORT_REFUSALS, type WorkSource } from './work-source.js';
 
 /** Options of {@link RetryingReports}. */
 export interface RetryingReportsOptions {
@@ -68,7 +65,7 @@ export class RetryingReports {
           if (failing) logger.info({ task: r._id, attempts: attempt }, 'result of a send recorded after the store refused it');
           return;
         } catch (err) {
-          if (isKatarError(err, ...REFUSED)) {
+          if (isKatarError(err, ...REPORT_REFUSALS)) {
             logger.error({ err, task: r._id }, 'the queue refused the result of a send');
             return;
           }

@@ -1,4 +1,4 @@
-import { isKatarError } from '../errors.js';
+import { isKatarError, type ErrorCode } from '../errors.js';
 import type { IncomingSms, TaskReport } from '../queue/queue-types.js';
 import type { SmsQueue } from '../queue/sms-queue.js';
 import type { LeaseAccept } from '../queue/lease-filter.js';
@@ -59,8 +59,8 @@ export interface InboxSink {
 
 export { sameNumber } from '../queue/delivery-index.js';
 
-/** Report refusals that a retry cannot change. */
-const FINAL_REFUSALS = new Set(['LEASE_LOST', 'TASK_CONFLICT', 'TASK_NOT_FOUND', 'VALIDATION']);
+/** Answers to a report that no retry changes: the queue has judged it. */
+export const REPORT_REFUSALS: ErrorCode[] = ['LEASE_LOST', 'TASK_CONFLICT', 'TASK_NOT_FOUND', 'VALIDATION', 'QUEUE_NOT_FOUND'];
 
 /** The in-process queue as a work source and inbox, for the built-in worker of `serve`. */
 export class LocalQueue implements WorkSource, InboxSink {
@@ -106,7 +106,7 @@ export class LocalQueue implements WorkSource, InboxSink {
       await this.queue.report(this.queueName, this.workerId, [attempt !== undefined ? { ...r, attempt } : r]);
     } catch (err) {
       // Refused for good (not a store that cannot write now): nobody reports this hand-out again.
-      if (isKatarError(err) && FINAL_REFUSALS.has(err.code)) this.#held.delete(r._id);
+      if (isKatarError(err, ...REPORT_REFUSALS)) this.#held.delete(r._id);
       throw err;
     }
     this.#held.delete(r._id);
