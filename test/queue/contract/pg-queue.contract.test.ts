@@ -1,6 +1,6 @@
 import { describe, inject, it } from 'vitest';
-import { Database } from '../../../src/queue/postgres/pg-pool.js';
-import { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import type { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import { openBox } from '../../helpers/pg-box.js';
 import { freshDatabase } from '../../helpers/postgres.js';
 import { describeQueueContract, type ContractQueueOptions } from './queue-contract.js';
 
@@ -20,15 +20,7 @@ if (!provided.url) {
   const baseUrl = provided.url;
   describeQueueContract('postgres queue', async ({ queues, clock, maxLiveTasks }: ContractQueueOptions) => {
     const database = await freshDatabase(baseUrl);
-    const open = async (): Promise<PgQueue> => {
-      const db = new Database({ url: database.url, size: 3 });
-      try {
-        return await PgQueue.open({ db, queues, clock, sweepIntervalMs: 0, pollMs: 0, ...(maxLiveTasks !== undefined && { maxLiveTasks }), owned: [() => db.close()] });
-      } catch (err) {
-        await db.close();
-        throw err;
-      }
-    };
+    const open = (): Promise<PgQueue> => openBox(database.url, { queues, clock, over: maxLiveTasks !== undefined ? { maxLiveTasks } : {} });
     let queue = await open();
     return {
       get queue() {

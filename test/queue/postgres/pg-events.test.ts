@@ -7,9 +7,9 @@ import { parseConfig } from '../../../src/config.js';
 import { isKatarError } from '../../../src/errors.js';
 import type { GatewayEvent } from '../../../src/queue/gateway-event.js';
 import { Database } from '../../../src/queue/postgres/pg-pool.js';
-import { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import type { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
 import type { SmsQueue } from '../../../src/queue/sms-queue.js';
-import { freshDatabase } from '../../helpers/postgres.js';
+import { boxesOnFreshDatabase } from '../../helpers/pg-box.js';
 import { TEST_EPOCH_MS, TestClock } from '../../helpers/test-clock.js';
 
 const provided = inject('postgres');
@@ -26,17 +26,9 @@ afterEach(async () => {
 let lastUrl = '';
 
 async function boxes(n: number, clock = new TestClock()): Promise<PgQueue[]> {
-  const d = await freshDatabase(provided.url!);
-  lastUrl = d.url;
-  cleanups.push(() => d.drop());
-  const out: PgQueue[] = [];
-  for (let i = 0; i < n; i++) {
-    const db = new Database({ url: d.url, size: 3 });
-    const q = await PgQueue.open({ db, queues, clock, sweepIntervalMs: 0, pollMs: 0, owned: [() => db.close()] });
-    cleanups.push(() => q.close());
-    out.push(q);
-  }
-  return out;
+  const fleet = await boxesOnFreshDatabase(provided.url!, n, { queues, clock }, cleanups);
+  lastUrl = fleet.url;
+  return fleet.boxes;
 }
 
 describe.skipIf(!provided.url)('the event log on PostgreSQL', () => {

@@ -9,8 +9,10 @@ import { isKatarError } from '../../../src/errors.js';
 import { DbClock } from '../../../src/queue/postgres/db-clock.js';
 import { MIGRATIONS, migrate } from '../../../src/queue/postgres/migrations.js';
 import { Database } from '../../../src/queue/postgres/pg-pool.js';
-import { PgQueue, type PgQueueOptions } from '../../../src/queue/postgres/pg-queue.js';
+import type { PgQueue} from '../../../src/queue/postgres/pg-queue.js';
+import { type PgQueueOptions } from '../../../src/queue/postgres/pg-queue.js';
 import type { Task } from '../../../src/queue/task.js';
+import { openBox } from '../../helpers/pg-box.js';
 import { emptyDatabase, freshDatabase } from '../../helpers/postgres.js';
 import { tcpProxy } from '../../helpers/tcp-proxy.js';
 import { TestClock } from '../../helpers/test-clock.js';
@@ -26,8 +28,7 @@ afterEach(async () => {
 
 /** A box: a PgQueue over `url` with a pool of its own. */
 async function box(url: string, clock: TestClock, over: Partial<PgQueueOptions> = {}): Promise<PgQueue> {
-  const db = new Database({ url, size: 3 });
-  const q = await PgQueue.open({ db, queues, clock, sweepIntervalMs: 0, pollMs: 0, owned: [() => db.close()], ...over });
+  const q = await openBox(url, { queues, clock, over });
   cleanups.push(() => q.close());
   return q;
 }

@@ -9,10 +9,9 @@ import { forTypes } from '../../../src/queue/event-interest.js';
 import type { GatewayEvent } from '../../../src/queue/gateway-event.js';
 import { newTaskRecord } from '../../../src/queue/new-tasks.js';
 import type { PgChanged } from '../../../src/queue/postgres/pg-batch.js';
-import { Database } from '../../../src/queue/postgres/pg-pool.js';
-import { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import type { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
 import { taskNotice, type TaskNotice } from '../../../src/queue/postgres/pg-task-notice.js';
-import { freshDatabase } from '../../helpers/postgres.js';
+import { boxesOnFreshDatabase } from '../../helpers/pg-box.js';
 import { TestClock } from '../../helpers/test-clock.js';
 
 const provided = inject('postgres');
@@ -25,17 +24,7 @@ afterEach(async () => {
 });
 
 async function boxes(n: number): Promise<PgQueue[]> {
-  const d = await freshDatabase(provided.url!);
-  cleanups.push(() => d.drop());
-  const clock = new TestClock();
-  const out: PgQueue[] = [];
-  for (let i = 0; i < n; i++) {
-    const db = new Database({ url: d.url, size: 3 });
-    const q = await PgQueue.open({ db, queues, clock, sweepIntervalMs: 0, pollMs: 0, owned: [() => db.close()] });
-    cleanups.push(() => q.close());
-    out.push(q);
-  }
-  return out;
+  return (await boxesOnFreshDatabase(provided.url!, n, { queues, clock: new TestClock() }, cleanups)).boxes;
 }
 
 async function eventually(check: () => boolean, ms = 3_000): Promise<void> {

@@ -5,10 +5,9 @@
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
-import { Database } from '../../../src/queue/postgres/pg-pool.js';
-import { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import type { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
 import { SubscriptionFiles } from '../../../src/queue/store/subscription-files.js';
-import { freshDatabase } from '../../helpers/postgres.js';
+import { boxesOnFreshDatabase } from '../../helpers/pg-box.js';
 import { TestClock } from '../../helpers/test-clock.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
 
@@ -21,16 +20,9 @@ afterEach(async () => {
 
 /** Two boxes over one fresh database, on one test clock. */
 async function twoBoxes(): Promise<{ a: PgQueue; b: PgQueue; clock: TestClock }> {
-  const d = await freshDatabase(provided.url!);
-  cleanups.push(() => d.drop());
   const clock = new TestClock();
-  const open = async (): Promise<PgQueue> => {
-    const db = new Database({ url: d.url, size: 2 });
-    const q = await PgQueue.open({ db, queues, clock, sweepIntervalMs: 0, pollMs: 0, owned: [() => db.close()] });
-    cleanups.push(() => q.close());
-    return q;
-  };
-  return { a: await open(), b: await open(), clock };
+  const { boxes } = await boxesOnFreshDatabase(provided.url!, 2, { queues, clock, poolSize: 2 }, cleanups);
+  return { a: boxes[0]!, b: boxes[1]!, clock };
 }
 
 describe.skipIf(!provided.url)(`delivery claims on PostgreSQL${provided.url ? '' : ` (skipped: ${provided.reason})`}`, () => {

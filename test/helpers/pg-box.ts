@@ -1,0 +1,43 @@
+import type { Clock } from '../../src/clock.js';
+import { Database } from '../../src/queue/postgres/pg-pool.js';
+import { PgQueue, type PgQueueOptions } from '../../src/queue/postgres/pg-queue.js';
+import type { QueueSettings } from '../../src/queue/settings.js';
+import { freshDatabase } from './postgres.js';
+
+/** What a test's box is made of, besides the database. */
+export interface BoxOptions {
+  queues: Record<string, QueueSettings>;
+  clock: Clock;
+  /** Connections of the box's own pool (default 3). */
+  poolSize?: number;
+  /** Other options of PgQueue.open. */
+  over?: Partial<PgQueueOptions>;
+}
+
+/**
+ * One box of a fleet in a test: a PgQueue over `url` with a pool of its own (closed with
+ * the queue, or at once when the open fails), no sweep timer and no polling, so the test
+ * drives time through its clock.
+ */
+export async function openBox(url: string, o: BoxOptions): Promise<PgQueue> {
+  const db = new Database({ url, size: o.poolSize ?? 3 });
+  try {
+    return await PgQueue.open({ db, queues: o.queues, clock: o.clock, sweepIntervalMs: 0, pollMs: 0, owned: [() => db.close()], ...o.over });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+/** `n` boxes on a fresh database of the run's cluster; the database and the boxes are handed to `cleanups` (run in reverse). */
+export async function boxesOnFreshDatabase(baseUrl: string, n: number, o: BoxOptions, cleanups: Array<() => Promise<void>>): Promise<{ url: string; boxes: PgQueue[] }> {
+  const d = await freshDatabase(baseUrl);
+  cleanups.push(() => d.drop());
+  const boxes: PgQueue[] = [];
+  for (let i = 0; i < n; i++) {
+    const q = await openBox(d.url, o);
+    cleanups.push(() => q.close());
+    boxes.push(q);
+  }
+  return { url: d.url, boxes };
+}
