@@ -1,5 +1,5 @@
 // A fleet on PostgreSQL: gateways (`katar-sms serve`, the built dist) sharing one queue
-// in a throwaway local PostgreSQL cluster (bench/pg-cluster.mjs: fsync and
+// in a throwaway local PostgreSQL cluster (scripts/pg-cluster.mjs: fsync and
 // synchronous_commit on), measured over HTTP. Each part gets a fresh database.
 // 1. one box (--modem none): durable sends/s (autocannon, --connections, --seconds after
 //    2 s of warm-up, `POST /v1/queue/sms/send`), p50/p99 of the acknowledgement;
@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startServe } from './lib.mjs';
-import { freePort, startCluster } from './pg-cluster.mjs';
+import { freePort, startCluster } from '../scripts/pg-cluster.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -288,7 +288,7 @@ try {
 } finally {
   await stopBoxes();
   await admin.end();
-  await cluster.stop();
+  await cluster.destroy();
 }
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: loadavg().map((l) => +l.toFixed(2)), date: new Date().toISOString() };

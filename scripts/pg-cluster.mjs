@@ -1,11 +1,11 @@
-// A throwaway PostgreSQL cluster for the benchmarks, set up as the tests' one
-// (test/setup/postgres.ts, test/helpers/postgres.ts, which a .mjs cannot import): initdb
-// in a temporary directory as an unprivileged user when run as root (initdb and postgres
-// refuse root), trust authentication, a free port of 127.0.0.1, fsync and
-// synchronous_commit on (durability is what the queue promises). Stopped and removed by
-// `stop`.
+// A throwaway PostgreSQL cluster, for the tests (test/helpers/postgres.ts: the run's
+// shared cluster and a test file's own) and the benchmarks (bench/fleet.mjs): initdb in a
+// temporary directory as an unprivileged user when run as root (initdb and postgres
+// refuse root), trust authentication, a free port of 127.0.0.1 and a socket in that
+// directory, fsync and synchronous_commit on (durability is what the queue promises).
+// Plain JavaScript so that a .mjs benchmark can use it too; types in pg-cluster.d.mts.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ export function postgresBinDir() {
 }
 
 /** uid and gid of the cluster's user when we run as root (made when missing); undefined otherwise. */
-function clusterUser() {
+export function clusterUser() {
   if (process.getuid?.() !== 0) return undefined;
   const idOf = (flag) => Number(execFileSync('id', [flag, CLUSTER_USER], { encoding: 'utf8' }).trim());
   try {
@@ -60,14 +60,15 @@ export function freePort() {
 }
 
 /**
- * Starts a cluster; `settings` are extra `-c` options (e.g. `{ shared_buffers: '128MB' }`).
- * Resolves with its superuser url (database `postgres`), the url of another database
- * (`urlOf(name)`), and `stop()`.
+ * Makes and starts a cluster; `settings` are extra `-c` options (e.g.
+ * `{ shared_buffers: '32MB' }`). Resolves with its superuser url (database `postgres`),
+ * `urlOf(name)` for another database, `stop(mode)` / `start()` to restart it on the same
+ * port, `destroy()` and `log()`.
  */
 export async function startCluster(settings = {}) {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
-  const dir = mkdtempSync(join(tmpdir(), 'katar-bench-postgres-'));
+  const dir = mkdtempSync(join(tmpdir(), 'katar-postgres-'));
   const data = join(dir, 'data');
   const env = { ...process.env, HOME: dir, LC_ALL: 'C', TZ: 'UTC' };
   const user = clusterUser();
@@ -76,25 +77,47 @@ export async function startCluster(settings = {}) {
   const port = await freePort();
   const all = { listen_addresses: '127.0.0.1', fsync: 'on', synchronous_commit: 'on', max_connections: '200', shared_buffers: '128MB', ...settings };
   const opts = [`-p ${port}`, `-k ${dir}`, ...Object.entries(all).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
-  let started = false;
-  const stop = async () => {
-    if (started) await run(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w'], user, env).catch(() => undefined);
-    started = false;
-    rmSync(dir, { recursive: true, force: true });
+  let running = false;
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const cluster = {
+    url,
+    dir,
+    /** The url of another database of the cluster. */
+    urlOf(name) {
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      return u.toString();
+    },
+    /** `pg_ctl start`, waiting until it takes connections (the port stays the same). */
+    async start() {
+      await run(join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'postgres.log'), '-o', opts], user, env);
+      running = true;
+    },
+    /** `pg_ctl stop -m <mode>`: fast ends the sessions and checkpoints; immediate is a crash (recovery at the next start). */
+    async stop(mode = 'fast') {
+      await run(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', mode, '-w', '-t', '30'], user, env);
+      running = false;
+    },
+    /** Stops it (if running) and removes the directory. */
+    async destroy() {
+      if (running) await cluster.stop('immediate').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    /** The server's log so far (for a failure message). */
+    log() {
+      try {
+        return readFileSync(join(dir, 'postgres.log'), 'utf8');
+      } catch (err) {
+        return `(no log: ${err.message})`;
+      }
+    },
   };
   try {
     await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions', '--no-sync'], user, env);
-    await run(join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'postgres.log'), '-o', opts], user, env);
-    started = true;
+    await cluster.start();
   } catch (err) {
-    await stop();
+    await cluster.destroy();
     throw err;
   }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const urlOf = (name) => {
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    return u.toString();
-  };
-  return { url, urlOf, dir, stop };
+  return cluster;
 }
