@@ -135,11 +135,17 @@ export class DeliveryClaim {
     }
   }
 
-  /** Ends the claim on this box when it was not renewed in time. */
+  /**
+   * Ends the claim on this box when it was not renewed in time. A timer can fire before
+   * performance.now() reaches its deadline (timers count from the event loop's cached
+   * time, which lags when armed late in a busy turn), so an early one arms again.
+   */
   #armLapse(): void {
     clearTimeout(this.#lapse);
     this.#lapse = setTimeout(() => {
-      if (this.#held && !this.#stopped && performance.now() >= this.#validUntil) this.#lose('not renewed in time');
+      if (!this.#held || this.#stopped) return;
+      if (performance.now() < this.#validUntil) this.#armLapse();
+      else this.#lose('not renewed in time');
     }, Math.max(0, this.#validUntil - performance.now()) + 1);
     this.#lapse.unref();
   }
