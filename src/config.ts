@@ -102,7 +102,7 @@ export interface Config extends SendRouting {
    * Where the queue lives: `file` (the data dir, default) or `postgres` (shared by a fleet, docs/FLEET.md).
    * `reserveBytes`: free space below which the file store refuses new tasks (outcomes in flight still fit).
    */
-  store: { kind: 'file' | 'postgres'; reserveBytes: number; url?: string; urlEnv?: string; poolSize: number };
+  store: { kind: 'file' | 'postgres'; reserveBytes: number; url?: string; urlEnv?: string; poolSize: number; presenceTtlMs: number };
   /**
    * Settings per queue name, on a null-prototype object: a name from a URL or a config
    * file ("constructor", "__proto__") must never find a member of Object.prototype.
@@ -219,7 +219,7 @@ function readStore(st: Reader): Config['store'] {
   if (kind === 'postgres' && url === undefined && urlEnv === undefined) fail(st.key('url'), 'is required with kind "postgres" (or name the environment variable that holds it with urlEnv)');
   if (url !== undefined && urlEnv !== undefined) fail(st.key('urlEnv'), 'and url exclude each other');
   const reserveBytes = st.int('reserveBytes', 16 * 1024 * 1024, 0, 1024 ** 4);
-  return { kind, reserveBytes, ...(url !== undefined && { url }), ...(urlEnv !== undefined && { urlEnv }), poolSize: st.int('poolSize', 5, 1, 100) };
+  return { kind, reserveBytes, ...(url !== undefined && { url }), ...(urlEnv !== undefined && { urlEnv }), poolSize: st.int('poolSize', 5, 1, 100), presenceTtlMs: st.int('presenceTtlMs', 30_000, 1000, 600_000) };
 }
 
 function readWebhooks(raw: unknown): WebhookConfig[] {
@@ -271,7 +271,7 @@ export function parseConfig(raw: unknown): Config {
   const ret = r.sub('retention');
   ret.allow('historyDays', 'inboxDays', 'schedule');
   const st = r.sub('store');
-  st.allow('kind', 'reserveBytes', 'url', 'urlEnv', 'poolSize');
+  st.allow('kind', 'reserveBytes', 'url', 'urlEnv', 'poolSize', 'presenceTtlMs');
   const ev = r.sub('events');
   ev.allow('retentionDays', 'maxEvents');
   const cfg: Config = {

@@ -6,6 +6,8 @@ export type ErrorCode =
   // configuration and start-up
   | 'CONFIG_INVALID'
   | 'DATA_DIR_LOCKED'
+  // another running box of the fleet has this gateway id (a cloned SD card, a copied config)
+  | 'GATEWAY_ID_IN_USE'
   | 'STORE_CORRUPT'
   // the store cannot write: the disk is full (ENOSPC/EDQUOT) or below the free-space reserve
   | 'STORAGE_FULL'

@@ -65,7 +65,7 @@ export async function startGateway(config: Config, logger: Logger, components: C
     // configured: a gateway on the file store does not carry the pg package.
     const queue =
       config.store.kind === 'postgres'
-        ? await (await import('./queue/postgres/open-pg-queue.js')).openPgQueue({ dataDir: config.dataDir, url: config.store.url, urlEnv: config.store.urlEnv, poolSize: config.store.poolSize, queues: config.queues, maxLiveTasks: config.maxLiveTasks, isLocalWorker, applicationName: `katar-sms ${gatewayId}` })
+        ? await (await import('./queue/postgres/open-pg-queue.js')).openPgQueue({ dataDir: config.dataDir, url: config.store.url, urlEnv: config.store.urlEnv, poolSize: config.store.poolSize, queues: config.queues, maxLiveTasks: config.maxLiveTasks, isLocalWorker, applicationName: `katar-sms ${gatewayId}`, presence: { gatewayId, ttlMs: config.store.presenceTtlMs, logger: storeLog } })
         : await openFileQueue({
             dataDir: config.dataDir,
             queues: config.queues,

@@ -35,6 +35,6 @@ export function intOption(name: string, value: string | undefined, min: number, 
 /** Maps errors to exit codes. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
-  if (err instanceof KatarError && ['CONFIG_INVALID', 'DATA_DIR_LOCKED', 'UNSAFE_LISTEN', 'PORT_IN_USE', 'STORE_CORRUPT'].includes(err.code)) return EXIT.CONFIG;
+  if (err instanceof KatarError && ['CONFIG_INVALID', 'DATA_DIR_LOCKED', 'GATEWAY_ID_IN_USE', 'UNSAFE_LISTEN', 'PORT_IN_USE', 'STORE_CORRUPT'].includes(err.code)) return EXIT.CONFIG;
   return EXIT.FAILURE;
 }

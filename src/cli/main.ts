@@ -38,7 +38,8 @@ Commands:
   version     print the version
 
 Exit codes: 0 ok, 1 runtime failure (modem not answering, server unreachable or refusing,
-SMS failed), 2 bad command line, 78 bad configuration (also: data dir or port in use).
+SMS failed), 2 bad command line, 78 bad configuration (also: data dir, port or
+gateway id in use).
 `;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {

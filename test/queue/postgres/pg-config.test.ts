@@ -15,13 +15,14 @@ const refusal = (run: () => unknown): unknown => {
 
 describe('config: store', () => {
   it('is the file store by default', () => {
-    expect(parseConfig({}).store).toEqual({ kind: 'file', reserveBytes: 16 * 1024 * 1024, poolSize: 5 });
+    expect(parseConfig({}).store).toEqual({ kind: 'file', reserveBytes: 16 * 1024 * 1024, poolSize: 5, presenceTtlMs: 30_000 });
   });
 
   it('takes a postgres url, or the environment variable that holds it, never both, never neither', () => {
     expect(parseConfig({ store: { kind: 'postgres', url: 'postgres://db/katar', poolSize: 8 } }).store).toMatchObject({ kind: 'postgres', url: 'postgres://db/katar', poolSize: 8 });
     expect(parseConfig({ store: { kind: 'postgres', urlEnv: 'KATAR_DB' } }).store).toMatchObject({ kind: 'postgres', urlEnv: 'KATAR_DB' });
     expect(refusal(() => parseConfig({ store: { kind: 'postgres' } }))).toBe('store.url');
+    expect(refusal(() => parseConfig({ store: { kind: 'postgres', url: 'postgres://db/k', presenceTtlMs: 500 } }))).toBe('store.presenceTtlMs');
     expect(refusal(() => parseConfig({ store: { kind: 'postgres', url: 'postgres://db/k', urlEnv: 'X' } }))).toBe('store.urlEnv');
     expect(refusal(() => parseConfig({ store: { kind: 'postgres', url: 'http://db/k' } }))).toBe('store.url');
     expect(refusal(() => parseConfig({ store: { kind: 'mysql' } }))).toBe('store.kind');
