@@ -17,6 +17,7 @@ import type { HealingOptions } from './modem/session/healing-ladder.js';
 import type { ModemSession } from './modem/session/session.js';
 import { rebindUsb } from './modem/usb-rebind.js';
 import { SimulatedModem, startControlApi, type ControlApi } from './simulator/index.js';
+import { textSeed } from './simulator/settings.js';
 import { imeiCheckDigit } from './modem/imei.js';
 
 /** How to reach one configured modem, and what to stop with it. */
@@ -51,8 +52,13 @@ export class ModemPorts {
     return new ModemPorts(await ModemIdentities.open(dataDir), roots);
   }
 
-  /** The serial device, the modem found by IMEI, or the simulator with its control API on loopback. */
-  async reach(m: ModemConfig, logger: Logger): Promise<ReachedModem> {
+  /**
+   * The serial device, the modem found by IMEI, or the simulator with its control API on
+   * loopback. `fleetBox`, the gateway id on a shared store, gives a simulated modem a SIM
+   * and an IMEI of this box's own: status reports are matched by the sending modem's name
+   * and SIM (modem-key.ts), and every box of a fleet has a modem0.
+   */
+  async reach(m: ModemConfig, logger: Logger, fleetBox?: string): Promise<ReachedModem> {
     if (m.imei !== undefined) {
       const finder = new ModemFinder({
         imei: m.imei,
@@ -66,7 +72,7 @@ export class ModemPorts {
     }
     const path = m.path ?? 'sim';
     if (path !== 'sim') return { openPort: this.tracked(m.name, () => openSerialPort({ path, baudRate: m.baudRate })), where: () => path, close: async () => undefined };
-    return simulated(m, logger, this.simulatedCount++);
+    return simulated(m, logger, this.simulatedCount++, fleetBox);
   }
 
   /** The healing ladder of `m` (undefined when switched off); USB re-bind only on real devices. */
@@ -129,9 +135,10 @@ export class ModemPorts {
  * dir, so a running `npm start` is driven (incoming SMS, faults) through that API rather
  * than by a second process.
  */
-async function simulated(m: ModemConfig, logger: Logger, ordinal: number): Promise<ReachedModem> {
-  // Several simulated modems are several devices: each its own IMEI, as real ones.
-  const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }), ...(ordinal > 0 && { imei: nthImei(ordinal) }) });
+async function simulated(m: ModemConfig, logger: Logger, ordinal: number, fleetBox: string | undefined): Promise<ReachedModem> {
+  // Several simulated modems are several devices: each its own IMEI, as real ones; in a fleet, across boxes too.
+  const nth = fleetBox === undefined ? ordinal : ordinal + 1 + (textSeed(fleetBox) % 900_000);
+  const sim = new SimulatedModem({ name: m.name, sendLatencyMs: m.simSendLatencyMs, ...(m.pin && { pin: m.pin }), ...(nth > 0 && { imei: nthImei(nth) }), ...(fleetBox !== undefined && { subscriberSeed: `${fleetBox}/${m.name}` }) });
   sim.on('fault', (err: Error) => logger.error({ err }, 'the simulated modem hit an internal error; it answered ERROR and goes on'));
   logger.warn(`no real modem attached: ${m.name} is the built-in SIMULATED modem (${m.simSendLatencyMs} ms per SMS); nothing leaves this machine. Use --modem /dev/ttyUSBx for hardware`);
   let control: ControlApi;

@@ -42,7 +42,7 @@ export function modemComponents(roots: PortRoots = {}): ComponentStarter[] {
         const log = logger.child({ module: 'modem', modem: m.name });
         let port: ReachedModem;
         try {
-          port = await ports.reach(m, log);
+          port = await ports.reach(m, log, config.store.kind === 'postgres' ? parts.id : undefined);
         } catch (err) {
           await close();
           throw err;

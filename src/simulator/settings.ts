@@ -113,13 +113,19 @@ export function serviceCentreNow(): Date {
 }
 
 /**
- * The SIM's IMSI and ICCID: as given, else derived from the modem's name, so that two
- * simulated modems of one gateway carry different SIMs and the same name the same SIM.
+ * The SIM's IMSI and ICCID: as given, else derived from the modem's name (or the seed
+ * given instead), so that two simulated modems of one gateway carry different SIMs and
+ * the same name the same SIM.
  * MCC 001 / MNC 01 is the test network of ITU-T E.212; ICCID prefix 89 is telecom.
  */
 function subscriberOf(o: SimModemOptions): { imsi: string; iccid: string } {
-  let h = 2166136261;
-  for (const ch of o.name ?? 'sim') h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-  const digits = String(h).padStart(10, '0').slice(-10);
+  const digits = String(textSeed(o.subscriberSeed ?? o.name ?? 'sim')).padStart(10, '0').slice(-10);
   return { imsi: o.imsi ?? `00101${digits}`, iccid: o.iccid ?? `890010100${digits}F` };
+}
+
+/** A number made from a text (FNV-1a, 32 bits): the same on every start, different for different texts. */
+export function textSeed(text: string): number {
+  let h = 2166136261;
+  for (const ch of text) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return h;
 }

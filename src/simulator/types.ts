@@ -72,8 +72,10 @@ export interface SimModemOptions {
   /** Emit the boot URCs on the very first link() too (default: modem booted long ago). */
   bootOnFirstLink?: boolean;
   quirks?: Partial<SimQuirks>;
-  /** Used in the link's `path` (`sim:<name>`); also seeds the default IMSI and ICCID. */
+  /** Used in the link's `path` (`sim:<name>`); also seeds the default IMSI and ICCID, unless subscriberSeed does. */
   name?: string;
+  /** Seeds the default IMSI and ICCID instead of `name`: a fleet's boxes each have a modem0, each with its own SIM. */
+  subscriberSeed?: string;
   /** The SIM's IMSI; '' makes AT+CIMI fail (the gateway then reads the ICCID). */
   imsi?: string;
   /** The SIM's ICCID. */
