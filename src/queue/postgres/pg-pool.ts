@@ -79,6 +79,49 @@ export interface PoolOptions {
   size?: number;
   /** Answered as the connection's application_name (shown in pg_stat_activity). */
   applicationName?: string;
+  /** How long a statement of query() or tx() may go unanswered before its connection is dropped (default ANSWER_TIMEOUT_MS). */
+  answerTimeoutMs?: number;
+  /** How long the server lets a session of this pool sit idle in a transaction (default IDLE_IN_TRANSACTION_MS). */
+  idleInTransactionMs?: number;
+}
+
+/**
+ * A statement unanswered this long means the network to the database is gone without a
+ * word (a Wi-Fi drop, a switch losing power: nothing resets the connection, and the
+ * kernel would retransmit for a quarter of an hour). It is longer than any statement of
+ * query() and tx() takes, lock waits included: another box's transaction holds a lock at
+ * most IDLE_IN_TRANSACTION_MS past its last statement.
+ */
+export const ANSWER_TIMEOUT_MS = 15_000;
+
+/**
+ * How long PostgreSQL keeps a session of this pool idle inside a transaction before it
+ * ends it. A box cut off in the middle of a transaction would otherwise hold its locks
+ * (the event counter's row: every box's writes) until the server's own TCP keepalive
+ * gives up, two hours by default. The queue's transactions never wait on anything but
+ * their own statements.
+ */
+export const IDLE_IN_TRANSACTION_MS = 10_000;
+
+/** The socket under a client, which pg does not type. */
+const socketOf = (client: pg.ClientBase): { destroy(err?: Error): void } | undefined => (client as unknown as { connection?: { stream?: { destroy(err?: Error): void } } }).connection?.stream;
+
+/**
+ * `run` on `client`, or after `ms` without an answer the client's socket destroyed: the
+ * statement, and whatever else waits on that connection, fails as ETIMEDOUT (the database
+ * cannot be reached), and the pool discards the client. pg's own query_timeout is not
+ * used: it leaves the connection waiting for an answer that never comes, and the pool
+ * hands it out again.
+ */
+async function answeredWithin<T>(client: pg.ClientBase, ms: number, run: Promise<T>): Promise<T> {
+  const timer = setTimeout(() => {
+    socketOf(client)?.destroy(Object.assign(new Error(`no answer from the database in ${ms} ms; the connection is dropped`), { code: 'ETIMEDOUT' }));
+  }, ms);
+  try {
+    return await run;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A pool of connections to the queue's database. */
@@ -86,23 +129,48 @@ export class Database {
   readonly #pool: pg.Pool;
   readonly #url: string;
   readonly #appName: string;
+  readonly #answerMs: number;
   #listener: pg.Client | undefined;
   #closed = false;
 
   constructor(o: PoolOptions) {
     this.#url = o.url;
     this.#appName = o.applicationName ?? 'katar-sms';
-    this.#pool = new pg.Pool({ connectionString: o.url, max: o.size ?? 5, application_name: this.#appName, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+    this.#answerMs = o.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
+    this.#pool = new pg.Pool({
+      connectionString: o.url,
+      max: o.size ?? 5,
+      application_name: this.#appName,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      idle_in_transaction_session_timeout: o.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+      // An idle connection to a database that vanished is noticed within about 20 s.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     // An idle connection that dies (the server restarted) must not crash the process.
     this.#pool.on('error', () => undefined);
   }
 
   /** One statement on any free connection. */
   async query(text: string, values?: unknown[]): Promise<Row[]> {
+    let client: pg.PoolClient;
     try {
-      return (await this.#pool.query(text, values)).rows as Row[];
+      client = await this.#pool.connect();
     } catch (err) {
       throw isUnavailable(err) ? unavailable(err) : err;
+    }
+    let broken = false;
+    const onError = (): void => void (broken = true);
+    client.on('error', onError);
+    try {
+      return (await answeredWithin(client, this.#answerMs, client.query(text, values))).rows as Row[];
+    } catch (err) {
+      broken = broken || isUnavailable(err);
+      throw broken ? unavailable(err) : err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
@@ -119,8 +187,9 @@ export class Database {
       throw isUnavailable(err) ? unavailable(err) : err;
     }
     let last: { text: string; onRows: (rows: Row[]) => void } | undefined;
+    const within = <R>(run: Promise<R>): Promise<R> => answeredWithin(client, this.#answerMs, run);
     const sql: Sql = {
-      query: async (text, values) => (await client.query(text, values)).rows as Row[],
+      query: async (text, values) => (await within(client.query(text, values))).rows as Row[],
       atCommit: (text, values, onRows) => {
         if (last) throw new Error('atCommit: one statement a transaction');
         last = { text: inlineValues(client, text, values), onRows };
@@ -133,14 +202,14 @@ export class Database {
     client.on('error', onError);
     let committing = false;
     try {
-      await client.query('BEGIN');
+      await within(client.query('BEGIN'));
       const out = await fn(sql);
       committing = true;
       if (last) {
         // Two statements in one simple query: the driver answers with one result each.
-        const results = (await client.query(`${last.text};\nCOMMIT`)) as unknown as pg.QueryResult[];
+        const results = (await within(client.query(`${last.text};\nCOMMIT`))) as unknown as pg.QueryResult[];
         last.onRows(results[0]!.rows as Row[]);
-      } else await client.query('COMMIT');
+      } else await within(client.query('COMMIT'));
       return out;
     } catch (err) {
       broken = broken || isUnavailable(err);
@@ -182,7 +251,7 @@ export class Database {
   async listen(channels: string[], onNotice: (n: Notice) => void, onConnect: () => void, retryMs = 1_000): Promise<void> {
     const connect = async (): Promise<void> => {
       if (this.#closed) return;
-      const client = new pg.Client({ connectionString: this.#url, application_name: `${this.#appName} listen` });
+      const client = new pg.Client({ connectionString: this.#url, application_name: `${this.#appName} listen`, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       let gone = false;
       const again = (): void => {
         if (gone) return;
