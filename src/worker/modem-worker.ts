@@ -5,6 +5,7 @@ import type { ModemSessionApi } from '../modem/session/types.js';
 import type { StatusReportIn } from '../queue/delivery-book.js';
 import type { DeliveryLedger } from '../queue/sms-queue.js';
 import type { PacingGate, PacingPause } from './pacing.js';
+import type { DeliveryBacklog } from './delivery-backlog.js';
 import { ReceivePipeline } from './receive-pipeline.js';
 import { startModemServices, type ModemServices } from './modem-services.js';
 import type { BalanceCheck, CallSettings } from '../config/modem-extras.js';
@@ -52,6 +53,7 @@ export class ModemWorker {
   #services: ModemServices | undefined;
   /** The pause pacing holds the modem in, published with its health. */
   #pause: PacingPause | undefined;
+  #backlog: DeliveryBacklog | undefined;
   #lastError: string | undefined;
   #publish: (() => void) | undefined;
 
@@ -62,7 +64,9 @@ export class ModemWorker {
     const gatewayId = o.parts?.id;
     const workerId = gatewayId ? builtinWorkerId(gatewayId, o.name) : `builtin:${o.name}`;
     // The built-in worker takes the tasks routed to its modem too; a remote source decides for itself.
-    const source = o.source ?? new LocalQueue(o.parts!.queue, o.queueName ?? 'sms', workerId, undefined, { modem: o.name });
+    const local = o.source ? undefined : new LocalQueue(o.parts!.queue, o.queueName ?? 'sms', workerId, undefined, { modem: o.name }, logger);
+    const source = o.source ?? local!;
+    this.#backlog = local?.backlog;
     if (!o.source) this.#watchReports(o.parts!.queue.deliveries, logger);
     const onPause = (p: PacingPause | undefined): void => {
       this.#pause = p;
@@ -147,6 +151,9 @@ export class ModemWorker {
     this.#services = undefined;
     await this.send.stop();
     await this.receive.stop();
+    // The store may write again by now: one last try for what waits, then what is left is said.
+    await this.#backlog?.flush();
+    this.#backlog?.stop();
     await this.#o.pacing?.close().catch((err: unknown) => this.#o.logger.warn({ err, modem: this.name }, 'could not write the send counters at stop; the reserve written before the sends stands'));
     for (const d of this.#detach.splice(0)) d();
   }

@@ -1,9 +1,11 @@
-import { isKatarError, type ErrorCode } from '../errors.js';
+import { isKatarError, KatarError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { IncomingSms, TaskReport } from '../queue/queue-types.js';
 import type { SmsQueue } from '../queue/sms-queue.js';
 import type { LeaseAccept } from '../queue/lease-filter.js';
 import type { PartSentIn, StatusReportIn } from '../queue/delivery-book.js';
 import type { SmsData } from '../queue/task.js';
+import { DeliveryBacklog } from './delivery-backlog.js';
 
 /** A task as the worker sees it: what to send, and how urgent it is. */
 export interface LeasedTask {
@@ -65,6 +67,8 @@ export const REPORT_REFUSALS: ErrorCode[] = ['LEASE_LOST', 'TASK_CONFLICT', 'TAS
 /** The in-process queue as a work source and inbox, for the built-in worker of `serve`. */
 export class LocalQueue implements WorkSource, InboxSink {
   readonly deliveries: SendRecorder;
+  /** Part references and status reports the store could not take yet, in order (delivery-backlog.ts). */
+  readonly backlog: DeliveryBacklog;
   /** The attempt each held task was handed out with: its reports carry it as the fencing token. */
   readonly #held = new Map<string, number>();
 
@@ -76,11 +80,13 @@ export class LocalQueue implements WorkSource, InboxSink {
     readonly leaseMs = 15 * 60_000,
     /** Which tasks this worker may take: its modem's name, for tasks routed to it (lease-filter.ts). */
     readonly accept?: LeaseAccept,
+    logger?: Logger,
   ) {
     const book = queue.deliveries;
+    this.backlog = new DeliveryBacklog({ ...(logger && { logger }) });
     this.deliveries = {
       sending: (modem) => book.sending(modem),
-      sent: (part) => book.sent(queueName, part),
+      sent: (part) => this.backlog.submit(`the reference ${part.reference} of a part sent on ${part.modem}`, () => book.sent(queueName, part)),
       ended: (modem) => book.ended(modem),
     };
     // Reads the parts sent before a restart while the modem initialises.
@@ -101,6 +107,9 @@ export class LocalQueue implements WorkSource, InboxSink {
   }
 
   async report(r: TaskReport): Promise<void> {
+    // A finished task takes no part record: the references kept for the store go in first.
+    if (this.backlog.size > 0) await this.backlog.flush();
+    if (this.backlog.size > 0) throw new KatarError('STORE_UNAVAILABLE', 'the store cannot write: the references of sent parts wait to be recorded before the outcome', { retryAfterSeconds: 1 });
     const attempt = r.attempt ?? this.#held.get(r._id);
     try {
       await this.queue.report(this.queueName, this.workerId, [attempt !== undefined ? { ...r, attempt } : r]);
@@ -131,7 +140,7 @@ export class LocalQueue implements WorkSource, InboxSink {
   }
 
   async delivery(report: StatusReportIn): Promise<boolean> {
-    await this.queue.deliveries.report(this.queueName, report);
+    await this.backlog.submit(`a status report for reference ${report.reference} on ${report.modem}`, () => this.queue.deliveries.report(this.queueName, report));
     return true;
   }
 }
