@@ -7,6 +7,7 @@ import { Alarm } from './alarm.js';
 import { readClaimedCursor } from './claimed-cursor.js';
 import { CursorSaver } from './cursor-saver.js';
 import { DeliveryClaim } from './delivery-claim.js';
+import { RetryMemory } from './retry-memory.js';
 import { BATCH_SIZE, DEFAULT_TIMING, type DeliveryTiming, type SubscriptionDeps } from './subscription-options.js';
 import { postOnce, type PostOutcome } from './webhook-post.js';
 import { signedRequest, type OutgoingEvent } from './webhook-signature.js';
@@ -30,8 +31,8 @@ type Outcome = 'delivered' | 'dead' | 'stopped' | 'lost';
  *   current one is done, so a dead endpoint with any backlog holds one page.
  * - Durability: the cursor is saved in batches (CursorSaver), so after a crash the last
  *   events may be delivered again: at-least-once, receivers dedupe by event id. The
- *   attempts and age of the event in flight are not durable: they count afresh after a
- *   restart.
+ *   attempts and age of an event that fails are kept in the store (retry-memory.ts), so a
+ *   restart or a takeover goes on counting.
  * - Waiting: it sleeps until the log emits an event of its types (or a slow safety poll).
  * - Redelivery: dead letters asked for are sent before any newer event, after the one in
  *   flight, with the full retry policy again; they carry their old ids, so a receiver
@@ -54,6 +55,7 @@ export class WebhookSubscription {
   readonly #types: ReadonlySet<EventType>;
   readonly #log: EventLog;
   readonly #progress: SubscriptionProgress;
+  readonly #retries: RetryMemory;
   readonly #logger: Logger;
   readonly #timing: DeliveryTiming;
   readonly #newWork = new Alarm();
@@ -86,6 +88,7 @@ export class WebhookSubscription {
     this.#log = deps.log;
     this.#progress = deps.progress;
     this.#logger = deps.logger.child({ webhook: config.name });
+    this.#retries = new RetryMemory(deps.progress, config.name, this.#logger);
     this.#timing = { ...DEFAULT_TIMING, ...deps.timing };
     this.#claim = new DeliveryClaim({
       progress: deps.progress,
@@ -271,24 +274,29 @@ export class WebhookSubscription {
    * stops). A new event (`claimed`) is attempted only while this box holds the claim.
    */
   async #deliver(event: GatewayEvent, claimed: boolean): Promise<Outcome> {
-    const first = this.#timing.now();
+    let first = this.#timing.now();
+    /** Attempts made before this box's first (a restart, another box): read at the first failure. */
+    let before: number | undefined;
     this.#backoff.clear();
     const signal = claimed ? this.#tenure.signal : this.#abort.signal;
-    for (let attempt = 1; !this.#stopping; attempt++) {
+    for (let mine = 1; !this.#stopping; mine++) {
       if (claimed && !this.#mayDeliver) {
         this.#n.attempts = 0;
         return 'lost';
       }
-      this.#n.attempts = attempt;
+      this.#n.attempts = (before ?? 0) + mine;
       const out = await this.#post(event, signal);
       if (out.ok) {
         this.#n.attempts = 0;
         this.#n.delivered++;
         this.#n.lastSuccessAt = this.#iso();
+        if (claimed) await this.#retries.settled();
         return 'delivered';
       }
       if (this.#stopping) break;
       if (claimed && !this.#mayDeliver) continue; // aborted by the claim's loss, not failed
+      if (claimed && before === undefined) ({ attempts: before, sinceMs: first } = await this.#retries.before(event.id, first));
+      const attempt = (before ?? 0) + mine;
       const reason = out.reason ?? 'failed';
       this.#n.failedAttempts++;
       this.#n.lastError = reason;
@@ -298,8 +306,10 @@ export class WebhookSubscription {
       if (attempt >= this.#cfg.maxAttempts || age >= this.#cfg.maxAgeMs) {
         const buried = await this.#bury({ event, attempts: attempt, reason, at: this.#iso() });
         this.#n.attempts = 0;
+        if (buried && claimed) await this.#retries.settled();
         return buried ? 'dead' : 'stopped';
       }
+      if (claimed) await this.#retries.failed(event.id, attempt, first);
       // The last wait ends when the age limit does, for one last attempt.
       await this.#backoff.wait(Math.min(this.#timing.retryDelayMs(attempt), this.#cfg.maxAgeMs - age));
     }

@@ -119,6 +119,13 @@ export interface ClaimAnswer {
   holder: string;
 }
 
+/** The event a subscription keeps failing to deliver: how many attempts so far, and since when (wall ms of the first). */
+export interface RetryState {
+  eventId: number;
+  attempts: number;
+  sinceMs: number;
+}
+
 /**
  * Where each webhook subscription stands, durably: the last event it has taken care of
  * (delivered or dead-lettered) and its dead letters. After a crash the subscription
@@ -154,6 +161,14 @@ export interface SubscriptionProgress {
    * crash in between keeps it (it may then be delivered twice, never lost).
    */
   removeDeadLetter(name: string, eventId: number): Promise<void>;
+  /** The failed attempts of the event `name` was retrying when last told (saveRetry), if any. */
+  loadRetry(name: string): Promise<RetryState | undefined>;
+  /**
+   * Remembers the failed attempts of the event in flight (undefined: none any more), so
+   * that a restart, or another box taking over, goes on counting towards maxAttempts and
+   * maxAgeMs instead of starting afresh. Written only while an event fails.
+   */
+  saveRetry(name: string, retry: RetryState | undefined): Promise<void>;
 }
 
 /** What one retention run removed. */

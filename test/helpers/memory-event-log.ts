@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { KatarError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { EventPage, EventType, GatewayEvent } from '../../src/queue/gateway-event.js';
-import type { ClaimAnswer, DeadLetter, EventLog, SubscriptionProgress } from '../../src/queue/sms-queue.js';
+import type { ClaimAnswer, DeadLetter, EventLog, RetryState, SubscriptionProgress } from '../../src/queue/sms-queue.js';
 
 /** One call of `read`, as the reader made it, and how many events it got. */
 export interface ReadCall {
@@ -95,6 +95,7 @@ export class MemoryEventLog extends EventEmitter<{ event: [event: GatewayEvent] 
 export class MemoryProgress implements SubscriptionProgress {
   readonly #subs = new Map<string, { cursor: number | undefined; deadLetters: DeadLetter[] }>();
   readonly #claims = new Map<string, { holder: string; until: number }>();
+  readonly #retries = new Map<string, RetryState>();
   /** saveCursor calls, per name. */
   readonly saves = new Map<string, number>();
 
@@ -123,6 +124,16 @@ export class MemoryProgress implements SubscriptionProgress {
 
   async unclaim(name: string, holder: string): Promise<void> {
     if (this.#claims.get(name)?.holder === holder) this.#claims.delete(name);
+  }
+
+  async loadRetry(name: string): Promise<RetryState | undefined> {
+    const r = this.#retries.get(name);
+    return r && { ...r };
+  }
+
+  async saveRetry(name: string, retry: RetryState | undefined): Promise<void> {
+    if (retry === undefined) this.#retries.delete(name);
+    else this.#retries.set(name, { ...retry });
   }
 
   /** Who holds the claim on `name` (undefined when nobody does). */

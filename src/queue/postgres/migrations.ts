@@ -85,6 +85,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tasks_live ON tasks (updated_ms) WHERE status IN ('queued', 'paused', 'in progress');
   `,
+  // The event a webhook keeps failing on, so a restart or a takeover goes on counting (pg-subscriptions.ts).
+  `
+  CREATE TABLE subscription_retries (name text PRIMARY KEY, event_id bigint NOT NULL, attempts integer NOT NULL, since_ms bigint NOT NULL);
+  `,
 ];
 
 /** The advisory lock every migration run holds: boxes starting at once migrate one after the other. */

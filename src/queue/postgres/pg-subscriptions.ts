@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { ClaimAnswer, DeadLetter, SubscriptionProgress } from '../sms-queue.js';
+import type { ClaimAnswer, DeadLetter, RetryState, SubscriptionProgress } from '../sms-queue.js';
 import type { Database } from './pg-pool.js';
 
 /** Dead letters kept per subscription; past it the oldest are dropped (and counted), as in the data directory. */
@@ -42,6 +42,22 @@ export class PgSubscriptions implements SubscriptionProgress {
     const [row] = await this.db.query('SELECT holder FROM subscription_claims WHERE name = $1', [name]);
     // No row: given up between the two statements; the next attempt takes it.
     return { granted: false, holder: row ? String(row.holder) : '' };
+  }
+
+  async loadRetry(name: string): Promise<RetryState | undefined> {
+    const [r] = await this.db.query('SELECT event_id, attempts, since_ms FROM subscription_retries WHERE name = $1', [name]);
+    return r ? { eventId: Number(r.event_id), attempts: Number(r.attempts), sinceMs: Number(r.since_ms) } : undefined;
+  }
+
+  async saveRetry(name: string, retry: RetryState | undefined): Promise<void> {
+    if (retry === undefined) await this.db.query('DELETE FROM subscription_retries WHERE name = $1', [name]);
+    else {
+      await this.db.query(
+        `INSERT INTO subscription_retries (name, event_id, attempts, since_ms) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET event_id = EXCLUDED.event_id, attempts = EXCLUDED.attempts, since_ms = EXCLUDED.since_ms`,
+        [name, retry.eventId, retry.attempts, Math.round(retry.sinceMs)],
+      );
+    }
   }
 
   async unclaim(name: string, holder: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { SerialChain } from '../../serial-chain.js';
-import type { ClaimAnswer, DeadLetter, SubscriptionProgress } from '../sms-queue.js';
+import type { ClaimAnswer, DeadLetter, RetryState, SubscriptionProgress } from '../sms-queue.js';
 import { openJsonDocument, type JsonDocument } from './json-document.js';
 
 /** Dead letters kept per subscription; past it the oldest are dropped (and counted). */
@@ -9,6 +9,8 @@ export const MAX_DEAD_LETTERS = 1000;
 interface CursorFile {
   version: 1;
   cursors: Record<string, number>;
+  /** The event each subscription is retrying, while one fails (absent in files of earlier versions). */
+  retries?: Record<string, RetryState>;
 }
 
 interface DeadLetterFile {
@@ -67,6 +69,23 @@ export class SubscriptionFiles implements SubscriptionProgress {
       // Own properties only, as in load; a cursor never goes back.
       if (Object.hasOwn(doc.data.cursors, name) && doc.data.cursors[name]! >= cursor) return;
       doc.data.cursors = { ...doc.data.cursors, [name]: cursor };
+      await doc.write();
+    });
+  }
+
+  loadRetry(name: string): Promise<RetryState | undefined> {
+    return this.#chain.run(async () => {
+      const retries = (await this.#cursorDoc()).data.retries ?? {};
+      return Object.hasOwn(retries, name) ? { ...retries[name]! } : undefined;
+    });
+  }
+
+  saveRetry(name: string, retry: RetryState | undefined): Promise<void> {
+    return this.#chain.run(async () => {
+      const doc = await this.#cursorDoc();
+      const { [name]: _old, ...others } = doc.data.retries ?? {};
+      if (retry === undefined && _old === undefined) return;
+      doc.data = { ...doc.data, retries: retry === undefined ? others : { ...others, [name]: { eventId: retry.eventId, attempts: retry.attempts, sinceMs: retry.sinceMs } } };
       await doc.write();
     });
   }

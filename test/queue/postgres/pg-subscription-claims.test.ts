@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
 import type { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
+import type { SubscriptionProgress } from '../../../src/queue/sms-queue.js';
 import { SubscriptionFiles } from '../../../src/queue/store/subscription-files.js';
 import { boxesOnFreshDatabase } from '../../helpers/pg-box.js';
 import { TestClock } from '../../helpers/test-clock.js';
@@ -23,6 +24,20 @@ async function twoBoxes(): Promise<{ a: PgQueue; b: PgQueue; clock: TestClock }>
   const clock = new TestClock();
   const { boxes } = await boxesOnFreshDatabase(provided.url!, 2, { queues, clock, poolSize: 2 }, cleanups);
   return { a: boxes[0]!, b: boxes[1]!, clock };
+}
+
+/** The retry of the event in flight: read back by another reader (box, or the next start), replaced, cleared, per name. */
+async function retriesKept(write: SubscriptionProgress, read: () => SubscriptionProgress): Promise<void> {
+  expect(await read().loadRetry('crm')).toBeUndefined();
+  await write.saveRetry('crm', { eventId: 41, attempts: 2, sinceMs: 1_700_000_000_000 });
+  await write.saveRetry('erp', { eventId: 7, attempts: 1, sinceMs: 1_700_000_000_500 });
+  expect(await read().loadRetry('crm')).toEqual({ eventId: 41, attempts: 2, sinceMs: 1_700_000_000_000 });
+  await write.saveRetry('crm', { eventId: 41, attempts: 3, sinceMs: 1_700_000_000_000 });
+  expect(await read().loadRetry('crm')).toEqual({ eventId: 41, attempts: 3, sinceMs: 1_700_000_000_000 });
+  await write.saveRetry('crm', undefined);
+  await write.saveRetry('crm', undefined);
+  expect(await read().loadRetry('crm')).toBeUndefined();
+  expect(await read().loadRetry('erp')).toEqual({ eventId: 7, attempts: 1, sinceMs: 1_700_000_000_500 });
 }
 
 describe.skipIf(!provided.url)(`delivery claims on PostgreSQL${provided.url ? '' : ` (skipped: ${provided.reason})`}`, () => {
@@ -60,6 +75,11 @@ describe.skipIf(!provided.url)(`delivery claims on PostgreSQL${provided.url ? ''
     await a.subscriptions.saveCursor('crm', 30);
     expect((await b.subscriptions.load('crm')).cursor).toBe(30);
   });
+
+  it('keeps the retry of the event in flight for the other boxes', async () => {
+    const { a, b } = await twoBoxes();
+    await retriesKept(a.subscriptions, () => b.subscriptions);
+  });
 });
 
 describe('delivery claims in the data directory', () => {
@@ -72,6 +92,15 @@ describe('delivery claims in the data directory', () => {
     await files.unclaim('crm', 'box-b');
     await files.saveCursor('crm', 9);
     await files.saveCursor('crm', 4);
+    expect((await new SubscriptionFiles(dir.dir).load('crm')).cursor).toBe(9);
+  });
+
+  it('keep the retry of the event in flight across a restart, beside the cursors', async () => {
+    const dir = await makeTmpDir();
+    cleanups.push(dir.cleanup);
+    const files = new SubscriptionFiles(dir.dir);
+    await files.saveCursor('crm', 9);
+    await retriesKept(files, () => new SubscriptionFiles(dir.dir));
     expect((await new SubscriptionFiles(dir.dir).load('crm')).cursor).toBe(9);
   });
 });
