@@ -219,7 +219,7 @@ function readStore(st: Reader): Config['store'] {
   if (kind === 'postgres' && url === undefined && urlEnv === undefined) fail(st.key('url'), 'is required with kind "postgres" (or name the environment variable that holds it with urlEnv)');
   if (url !== undefined && urlEnv !== undefined) fail(st.key('urlEnv'), 'and url exclude each other');
   const reserveBytes = st.int('reserveBytes', 16 * 1024 * 1024, 0, 1024 ** 4);
-  return { kind, reserveBytes, ...(url !== undefined && { url }), ...(urlEnv !== undefined && { urlEnv }), poolSize: st.int('poolSize', 5, 1, 100), presenceTtlMs: st.int('presenceTtlMs', 30_000, 1000, 600_000) };
+  return { kind, reserveBytes, ...(url !== undefined && { url }), ...(urlEnv !== undefined && { urlEnv }), poolSize: st.int('poolSize', 5, 1, 100), presenceTtlMs: st.int('presenceTtlMs', 30_000, 1000, 60_000) };
 }
 
 function readWebhooks(raw: unknown): WebhookConfig[] {

@@ -116,7 +116,8 @@ export async function storeMigrate(argv: string[], io: CliIo): Promise<number> {
     const gatewayId = config.gatewayId ?? source.gatewayId;
     // Without a gateway id, the file queue's own default: any built-in worker was this gateway's.
     const isLocalWorker = gatewayId !== undefined ? (w: string) => isOwnBuiltinWorker(w, gatewayId) : (w: string) => w.startsWith('builtin:');
-    db = new Database({ url: target.url, size: 1, applicationName: 'katar-sms store migrate' });
+    // One long transaction by design: big statements over a slow link, file reads between them.
+    db = new Database({ url: target.url, size: 1, applicationName: 'katar-sms store migrate', answerTimeoutMs: 0, idleInTransactionMs: 0 });
     try {
       await migrate(db);
       clock = await DbClock.open(db, 0);

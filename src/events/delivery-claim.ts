@@ -121,6 +121,9 @@ export class DeliveryClaim {
     if (answer.granted) {
       // Held on until now, or a new tenure (after a lapse the loop must read the cursor again).
       const kept = this.held;
+      // Counted as lost meanwhile (this process stalled past the claim's end, its timer not
+      // run yet): said first, so that a new tenure always follows a loss.
+      if (this.#held && !kept) this.#lose('not renewed in time');
       const until = sent + ttlMs - ttlMs / 5;
       if (until <= performance.now()) return; // an answer too slow to count on
       this.#validUntil = until;

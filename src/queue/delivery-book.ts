@@ -146,10 +146,11 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
   async #apply(part: SentPart, r: StatusReportIn): Promise<void> {
     this.#store.assertWritable();
     const verdict = readReportStatus(r.status);
-    this.#reports.count(part.queue, verdict.status);
     const changed = await this.#serial.run(() => this.#record(part, r, verdict));
-    if (!changed) return;
+    if (!changed) return this.#reports.count(part.queue, verdict.status);
     await this.#store.commit();
+    // Counted once durable: a report the store refused is tried again (delivery-backlog.ts).
+    this.#reports.count(part.queue, verdict.status);
     if (changed.from !== changed.task.delivery?.status) this.#emitDelivery(changed.task);
   }
 

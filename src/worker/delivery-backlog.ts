@@ -18,9 +18,10 @@ export interface DeliveryBacklogOptions {
  * status reports it received) on its way into a store that cannot write for a while: the
  * fleet's database away, the disk full. The SMS went out, so its reference must not be
  * forgotten, or its status report matches nothing and the task's delivery stays unknown.
- * A refused record is kept in memory and tried again, oldest first, with backoff; while
- * any is kept, newer ones queue behind it, so a report never overtakes the record of its
- * part. Kept in memory only: a gateway that stops before the store writes again loses
+ * A refused record is kept in memory and tried again, oldest first, with backoff. One
+ * record is written at a time, and while any is kept newer ones queue behind it, so a
+ * report never overtakes the record of its part, even one still being written when the
+ * store stalls. Kept in memory only: a gateway that stops before the store writes again loses
  * them (said in the log), as a status report the modem delivered meanwhile would be.
  */
 export class DeliveryBacklog {
@@ -30,6 +31,8 @@ export class DeliveryBacklog {
   #delayMs = 0;
   #flushing: Promise<void> | undefined;
   #dropped = 0;
+  /** The submission before: each waits for it, so one still being written is overtaken by none. */
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(o: DeliveryBacklogOptions = {}) {
     this.#o = o;
@@ -44,7 +47,13 @@ export class DeliveryBacklog {
    * Runs `run` now, or keeps it when the store cannot write (or older records wait). Rejects
    * only with an error that no retry changes (the record is then not kept).
    */
-  async submit(what: string, run: () => Promise<unknown>): Promise<void> {
+  submit(what: string, run: () => Promise<unknown>): Promise<void> {
+    const turn = this.#tail.then(() => this.#attempt(what, run));
+    this.#tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #attempt(what: string, run: () => Promise<unknown>): Promise<void> {
     if (this.#waiting.length > 0 || this.#flushing) return this.#keep(what, run);
     try {
       await run();

@@ -53,6 +53,23 @@ describe('DeliveryBacklog', () => {
     expect(s.took.at(-1)).toBe('part 3');
   });
 
+  it('a record submitted while an earlier one is still being written waits for it (a stalled store)', async () => {
+    const took: string[] = [];
+    let refuse!: (err: Error) => void;
+    let calls = 0;
+    const b = new DeliveryBacklog({ retry: FAST });
+    // Part 1 hangs on the first try (the store stalls), then is refused; later it is taken.
+    const part1 = (): Promise<void> => (calls++ === 0 ? new Promise<void>((_resolve, reject) => (refuse = reject)) : Promise.resolve(void took.push('part 1')));
+    const first = b.submit('part 1', part1);
+    const second = b.submit('report 1', async () => void took.push('report 1'));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(took).toEqual([]);
+    refuse(new KatarError('STORE_UNAVAILABLE', 'the queue database cannot be reached: no answer'));
+    await Promise.all([first, second]);
+    await until(() => b.size === 0, 2000, 'drained');
+    expect(took).toEqual(['part 1', 'report 1']);
+  });
+
   it('goes on trying while the store stays down, with backoff', async () => {
     const s = store();
     let tries = 0;

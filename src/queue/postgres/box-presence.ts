@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hostname, networkInterfaces } from 'node:os';
 import { KatarError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -10,20 +11,40 @@ export const presenceClaimName = (gatewayId: string): string => `box:${gatewayId
 
 /**
  * Who this box is, as the presence claim's holder: the host name, the data directory and
- * a hash of the hardware (the Raspberry Pi's serial number, else the network cards' MAC
- * addresses). A restart of the same box, even after kill -9, is the same holder and goes
- * on at once; an SD card cloned into another Pi (same host name, same data dir, same
- * gateway.json) is not.
+ * a hash of the hardware (the Raspberry Pi's serial number, else the MAC addresses of the
+ * network cards built in). A restart of the same box, even after kill -9, is the same
+ * holder and goes on at once; an SD card cloned into another Pi (same host name, same
+ * data dir, same gateway.json) is not.
  */
 export async function boxIdentity(dataDir: string): Promise<string> {
   const dir = await realpath(dataDir).catch(() => dataDir);
-  const serial = await readFile('/sys/firmware/devicetree/base/serial-number', 'utf8').catch(() => '');
-  const macs = Object.values(networkInterfaces())
-    .flat()
-    .filter((i) => i && !i.internal && i.mac !== '00:00:00:00:00:00')
-    .map((i) => i!.mac);
-  const hardware = createHash('sha256').update(serial.replace(/\0/g, '').trim()).update([...new Set(macs)].sort().join(',')).digest('hex').slice(0, 12);
+  const serial = (await readFile('/sys/firmware/devicetree/base/serial-number', 'utf8').catch(() => '')).replace(/\0/g, '').trim();
+  const hardware = createHash('sha256').update(serial || (await builtInMacs()).join(',')).digest('hex').slice(0, 12);
   return `${hostname()} ${dir} ${hardware}`;
+}
+
+/**
+ * The MAC addresses of the network cards that stay put: every interface with a device
+ * behind it (whether or not it has an address yet, early at boot), but not one on USB (a
+ * LTE stick or a modem's network function comes and goes); all of them when that leaves
+ * none; without /sys, those Node.js lists.
+ */
+async function builtInMacs(): Promise<string[]> {
+  const root = '/sys/class/net';
+  const names = await readdir(root).catch(() => undefined);
+  if (!names) {
+    const listed = Object.values(networkInterfaces()).flat().filter((i) => i && !i.internal && i.mac !== '00:00:00:00:00:00');
+    return [...new Set(listed.map((i) => i!.mac))].sort();
+  }
+  const cards: Array<{ mac: string; usb: boolean }> = [];
+  for (const name of names) {
+    const device = await realpath(join(root, name, 'device')).catch(() => undefined);
+    if (!device || device.includes('/virtual/')) continue;
+    const mac = (await readFile(join(root, name, 'address'), 'utf8').catch(() => '')).trim();
+    if (mac && mac !== '00:00:00:00:00:00') cards.push({ mac, usb: device.includes('/usb') });
+  }
+  const fixed = cards.filter((c) => !c.usb);
+  return [...new Set((fixed.length > 0 ? fixed : cards).map((c) => c.mac))].sort();
 }
 
 export interface BoxPresenceOptions {

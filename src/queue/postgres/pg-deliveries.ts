@@ -93,8 +93,9 @@ export class PgDeliveryBook extends EventEmitter<DeliveryBookEvents> implements 
 
   async #apply(part: SentPart, r: StatusReportIn): Promise<void> {
     const verdict = readReportStatus(r.status);
-    this.#reports.count(part.queue, verdict.status);
     const changed = await this.#serial.run(() => this.write((b) => this.#record(b, part, r, verdict)));
+    // Counted once written: a report the store refused is tried again (delivery-backlog.ts).
+    this.#reports.count(part.queue, verdict.status);
     if (changed && changed.from !== changed.task.delivery?.status) this.emitDelivery(changed.task);
   }
 

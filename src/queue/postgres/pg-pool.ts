@@ -79,9 +79,9 @@ export interface PoolOptions {
   size?: number;
   /** Answered as the connection's application_name (shown in pg_stat_activity). */
   applicationName?: string;
-  /** How long a statement of query() or tx() may go unanswered before its connection is dropped (default ANSWER_TIMEOUT_MS). */
+  /** How long a statement of query() or tx() may go unanswered before its connection is dropped (default ANSWER_TIMEOUT_MS; 0: no limit). */
   answerTimeoutMs?: number;
-  /** How long the server lets a session of this pool sit idle in a transaction (default IDLE_IN_TRANSACTION_MS). */
+  /** How long the server lets a session of this pool sit idle in a transaction (default IDLE_IN_TRANSACTION_MS; 0: no limit). */
   idleInTransactionMs?: number;
 }
 
@@ -114,6 +114,7 @@ const socketOf = (client: pg.ClientBase): { destroy(err?: Error): void } | undef
  * hands it out again.
  */
 async function answeredWithin<T>(client: pg.ClientBase, ms: number, run: Promise<T>): Promise<T> {
+  if (!(ms > 0 && Number.isFinite(ms))) return run; // no deadline (store migrate)
   const timer = setTimeout(() => {
     socketOf(client)?.destroy(Object.assign(new Error(`no answer from the database in ${ms} ms; the connection is dropped`), { code: 'ETIMEDOUT' }));
   }, ms);
@@ -213,7 +214,7 @@ export class Database {
       return out;
     } catch (err) {
       broken = broken || isUnavailable(err);
-      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      if (!broken) await within(client.query('ROLLBACK')).catch(() => (broken = true));
       throw broken ? unavailable(err, committing) : err;
     } finally {
       client.off('error', onError);
