@@ -123,8 +123,9 @@ describe.skipIf(missing !== '')(`the dashboard without tokens, live, in Chromium
     const { messages: [sent] } = (await res.json()) as { messages: Array<{ _id: string }> };
     await page.goto(`/#/messages/${encodeURIComponent(sent!._id)}`);
     const [attemptsTable, deliveryTable] = [page.getByRole('table').nth(0), page.getByRole('table').nth(1)];
-    await attemptsTable.locator('tbody tr').first().waitFor();
-    await deliveryTable.locator('.badge', { hasText: 'delivered' }).waitFor();
+    // Sent, then its status report back from the simulated network, shown live: a loaded machine takes a while.
+    await attemptsTable.locator('tbody tr').first().waitFor({ timeout: 15_000 });
+    await deliveryTable.locator('.badge', { hasText: 'delivered' }).waitFor({ timeout: 15_000 });
     await settled(page);
     expect(await axeViolations(page)).toEqual([]);
     // Both overflow the phone's width (else this would check nothing); each is a named tab stop.
