@@ -147,10 +147,10 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     this.#store.assertWritable();
     const verdict = readReportStatus(r.status);
     const changed = await this.#serial.run(() => this.#record(part, r, verdict));
-    if (!changed) return this.#reports.count(part.queue, verdict.status);
-    await this.#store.commit();
-    // Counted once durable: a report the store refused is tried again (delivery-backlog.ts).
+    // Counted once taken (the store was writable, checked above): a refused report is tried again (delivery-backlog.ts).
     this.#reports.count(part.queue, verdict.status);
+    if (!changed) return;
+    await this.#store.commit();
     if (changed.from !== changed.task.delivery?.status) this.#emitDelivery(changed.task);
   }
 

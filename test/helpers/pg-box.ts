@@ -2,7 +2,9 @@ import type { Clock } from '../../src/clock.js';
 import { Database } from '../../src/queue/postgres/pg-pool.js';
 import { PgQueue, type PgQueueOptions } from '../../src/queue/postgres/pg-queue.js';
 import type { QueueSettings } from '../../src/queue/settings.js';
+import { migrate } from '../../src/queue/postgres/migrations.js';
 import { freshDatabase } from './postgres.js';
+import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /** What a test's box is made of, besides the database. */
 export interface BoxOptions {
@@ -40,4 +42,25 @@ export async function boxesOnFreshDatabase(baseUrl: string, n: number, o: BoxOpt
     boxes.push(q);
   }
   return { url: d.url, boxes };
+}
+
+/**
+ * A fresh database of the run's cluster with the schema in place, and a TCP proxy to its
+ * server that the test can take down or freeze (tcp-proxy.ts): `viaProxy` is the url
+ * through it, `url` the direct one. Both are handed to `cleanups`.
+ */
+export async function migratedBehindProxy(baseUrl: string, cleanups: Array<() => Promise<void>>): Promise<{ url: string; viaProxy: string; proxy: TcpProxy }> {
+  const d = await freshDatabase(baseUrl);
+  cleanups.push(() => d.drop());
+  const direct = new Database({ url: d.url, size: 1 });
+  try {
+    await migrate(direct);
+  } finally {
+    await direct.close();
+  }
+  const u = new URL(d.url);
+  const proxy = await tcpProxy(Number(u.port));
+  cleanups.push(() => proxy.close());
+  u.port = String(proxy.port);
+  return { url: d.url, viaProxy: u.toString(), proxy };
 }

@@ -8,14 +8,12 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { isKatarError } from '../../src/errors.js';
-import { migrate } from '../../src/queue/postgres/migrations.js';
 import { Database } from '../../src/queue/postgres/pg-pool.js';
 import { PgQueue } from '../../src/queue/postgres/pg-queue.js';
 import { LocalQueue } from '../../src/worker/work-source.js';
 import { captureLogger } from '../helpers/memory-event-log.js';
 import { until } from '../helpers/modem-harness.js';
-import { freshDatabase } from '../helpers/postgres.js';
-import { tcpProxy } from '../helpers/tcp-proxy.js';
+import { migratedBehindProxy } from '../helpers/pg-box.js';
 import { TestClock } from '../helpers/test-clock.js';
 
 const provided = inject('postgres');
@@ -27,16 +25,8 @@ afterEach(async () => {
 
 describe.skipIf(!provided.url)(`status-report bookkeeping across a database outage${provided.url ? '' : ` (skipped: ${provided.reason})`}`, () => {
   it('a part sent and its report received while the database is away are recorded once it is back: delivered', async () => {
-    const d = await freshDatabase(provided.url!);
-    cleanups.push(() => d.drop());
-    const direct = new Database({ url: d.url, size: 1 });
-    await migrate(direct);
-    await direct.close();
-    const u = new URL(d.url);
-    const proxy = await tcpProxy(Number(u.port));
-    cleanups.push(() => proxy.close());
-    u.port = String(proxy.port);
-    const db = new Database({ url: u.toString(), size: 2 });
+    const { viaProxy, proxy } = await migratedBehindProxy(provided.url!, cleanups);
+    const db = new Database({ url: viaProxy, size: 2 });
     const queue = await PgQueue.open({ db, queues, clock: new TestClock(), sweepIntervalMs: 0, pollMs: 0, owned: [() => db.close()] });
     cleanups.push(() => queue.close());
     const { logger, lines } = captureLogger();

@@ -154,25 +154,8 @@ export class Database {
   }
 
   /** One statement on any free connection. */
-  async query(text: string, values?: unknown[]): Promise<Row[]> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw isUnavailable(err) ? unavailable(err) : err;
-    }
-    let broken = false;
-    const onError = (): void => void (broken = true);
-    client.on('error', onError);
-    try {
-      return (await answeredWithin(client, this.#answerMs, client.query(text, values))).rows as Row[];
-    } catch (err) {
-      broken = broken || isUnavailable(err);
-      throw broken ? unavailable(err) : err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  query(text: string, values?: unknown[]): Promise<Row[]> {
+    return this.#onClient(async (client) => (await answeredWithin(client, this.#answerMs, client.query(text, values))).rows as Row[]);
   }
 
   /**
@@ -222,8 +205,13 @@ export class Database {
     }
   }
 
-  /** Runs `fn` on one connection of its own, outside any transaction (session advisory locks). */
-  async session<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  /** Runs `fn` on one connection of its own, outside any transaction (session advisory locks), with no answer timeout. */
+  session<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.#onClient((client) => fn({ query: async (text, values) => (await client.query(text, values)).rows as Row[] }));
+  }
+
+  /** `fn` on a connection of the pool; one that died on the way (STORE_UNAVAILABLE) is thrown away, never reused. */
+  async #onClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -234,7 +222,7 @@ export class Database {
     const onError = (): void => void (broken = true);
     client.on('error', onError);
     try {
-      return await fn({ query: async (text, values) => (await client.query(text, values)).rows as Row[] });
+      return await fn(client);
     } catch (err) {
       broken = broken || isUnavailable(err);
       throw broken ? unavailable(err) : err;

@@ -9,11 +9,9 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
 import { isKatarError } from '../../../src/errors.js';
-import { migrate } from '../../../src/queue/postgres/migrations.js';
 import { Database } from '../../../src/queue/postgres/pg-pool.js';
 import { PgQueue } from '../../../src/queue/postgres/pg-queue.js';
-import { freshDatabase } from '../../helpers/postgres.js';
-import { tcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { migratedBehindProxy } from '../../helpers/pg-box.js';
 import { TestClock } from '../../helpers/test-clock.js';
 
 const provided = inject('postgres');
@@ -23,19 +21,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** A fresh, migrated database and a proxy to its server. */
-async function setup(): Promise<{ url: string; viaProxy: string; proxy: TcpProxy }> {
-  const d = await freshDatabase(provided.url!);
-  cleanups.push(() => d.drop());
-  const direct = new Database({ url: d.url, size: 1 });
-  await migrate(direct);
-  await direct.close();
-  const u = new URL(d.url);
-  const proxy = await tcpProxy(Number(u.port));
-  cleanups.push(() => proxy.close());
-  u.port = String(proxy.port);
-  return { url: d.url, viaProxy: u.toString(), proxy };
-}
+const setup = (): ReturnType<typeof migratedBehindProxy> => migratedBehindProxy(provided.url!, cleanups);
 
 function pool(url: string, o: { answerTimeoutMs?: number; idleInTransactionMs?: number } = {}): Database {
   const db = new Database({ url, size: 2, ...o });
