@@ -29,8 +29,13 @@ export function App() {
     const first = Object.keys((await health.catch(() => undefined))?.queues ?? {})[0];
     if (first) api.useQueue(first);
     rememberSession(true);
+    // The stream starts where the log stands before any page reads its data: an event
+    // between a page's read and the stream's start would otherwise be missed for good
+    // (a status report arriving just then left a message "pending" on screen).
+    const after = await newestEventId().catch(() => undefined);
+    if (after !== undefined) live.start(after);
     setPhase({ kind: 'in', access: { authRequired, principal } });
-    live.start(await newestEventId());
+    if (after === undefined) live.start(await newestEventId());
   };
 
   const begin = async (): Promise<void> => {

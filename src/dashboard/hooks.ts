@@ -15,20 +15,23 @@ export interface Loaded<T> {
  * the last answer on screen while a reload runs. A stale answer (deps changed meanwhile)
  * is dropped.
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], merge?: (current: T | undefined, fresh: T) => T): Loaded<T> {
   const [data, setDataState] = useState<T | undefined>(undefined);
   const [error, setError] = useState<Error | undefined>(undefined);
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const mergeRef = useRef(merge);
+  mergeRef.current = merge;
   const reload = useCallback(() => {
     const mine = ++generation.current;
     setLoading(true);
     loadRef.current().then(
       (d) => {
         if (mine !== generation.current) return;
-        setDataState(() => d);
+        // A live event may have come while the read was under way, and be newer than it.
+        setDataState((current) => (mergeRef.current ? mergeRef.current(current, d) : d));
         setError(undefined);
         setLoading(false);
       },

@@ -10,7 +10,8 @@ import { Badge, ErrorNote, Loading, Page, taskStatusLabel } from './ui.js';
 
 /** One task: what, when, each attempt, delivery per part; cancel while it waits. */
 export function TaskPage({ id }: { id: string }) {
-  const task = useLoad(() => api.task(id), [id]);
+  // A live update that came during the read is kept when it is the newer (mergeTask never goes back).
+  const task = useLoad(() => api.task(id), [id], (current, fresh) => (current && current._id === fresh._id ? mergeTask(fresh, current) : fresh));
   const [cancelError, setCancelError] = useState<unknown>(undefined);
   useLiveEvents((ev) => {
     const t = eventTask(ev);

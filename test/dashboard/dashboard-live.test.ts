@@ -117,6 +117,28 @@ describe.skipIf(missing !== '')(`the dashboard without tokens, live, in Chromium
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  it('a message opened while its delivery report arrives shows it: the stream starts before the page reads the message', async () => {
+    const res = await fetch(`${gw.url}/v1/queue/sms/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: '+61404341143', msg: 'Opened in flight', sendAt: new Date(Date.now() + 2000).toISOString() }) });
+    const { _id: id } = (await res.json()) as { _id: string };
+    const delivered = async (): Promise<boolean> => ((await (await fetch(`${gw.url}/v1/queue/sms/tasks/${id}`)).json()) as { delivery?: { status: string } }).delivery?.status === 'delivered';
+    // The dashboard's read of where the event log stands is held until the report is in:
+    // whatever the page read before that point must not be what stays on screen.
+    await page.route('**/v1/events?*', async (route) => {
+      if (new URL(route.request().url()).searchParams.get('limit') === '1') {
+        for (let i = 0; i < 300 && !(await delivered()); i++) await new Promise((r) => setTimeout(r, 50));
+      }
+      await route.continue();
+    });
+    try {
+      // A fresh start of the app on this page, while the message waits for its sendAt.
+      await page.goto(`/#/messages/${encodeURIComponent(id)}`);
+      await page.reload();
+      await page.getByRole('table').nth(1).locator('.badge', { hasText: 'delivered' }).waitFor({ timeout: 15_000 });
+    } finally {
+      await page.unroute('**/v1/events?*');
+    }
+  });
+
   it('on a phone, the tables that scroll sideways (a sent message\'s attempts and delivery, events, system) are named regions a keyboard can scroll', async () => {
     const res = await fetch(`${gw.url}/v1/queue/sms/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ to: '+61404341143', msg: 'Tables on a phone' }] }) });
     expect(res.status).toBe(201);
