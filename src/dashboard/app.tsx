@@ -20,6 +20,22 @@ const NAV: Array<[string, string]> = [
   ['system', 'System'],
 ];
 
+/**
+ * Starts the live stream once the gateway says where its event log stands, asking again
+ * every 5 s; it stops asking when the stream was started meanwhile (a new login) or the
+ * session is gone.
+ */
+async function startWhenAnswered(): Promise<void> {
+  while (live.state === 'stopped') {
+    try {
+      return live.start(await newestEventId());
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+}
+
 /** The shell: session first (login when a token is needed), then the navigation, the live stream and the page. */
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
@@ -32,10 +48,12 @@ export function App() {
     // The stream starts where the log stands before any page reads its data: an event
     // between a page's read and the stream's start would otherwise be missed for good
     // (a status report arriving just then left a message "pending" on screen).
-    const after = await newestEventId().catch(() => undefined);
+    // Not waited for long: a store that cannot answer (a fleet's database away) must not keep the pages from showing.
+    const slow = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000));
+    const after = await Promise.race([newestEventId().catch(() => undefined), slow]);
     if (after !== undefined) live.start(after);
     setPhase({ kind: 'in', access: { authRequired, principal } });
-    if (after === undefined) live.start(await newestEventId());
+    if (after === undefined) void startWhenAnswered();
   };
 
   const begin = async (): Promise<void> => {

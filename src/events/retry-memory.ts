@@ -27,16 +27,27 @@ export class RetryMemory {
     private readonly logger: Logger,
   ) {}
 
-  /** The attempts made at `eventId` before this box's first one (at `nowMs`), by this box before a restart or by another. */
-  async before(eventId: number, nowMs: number): Promise<EarlierAttempts> {
+  /** Another box may have written a retry while this one stood by (a takeover): it is cleared at the next settle. */
+  mayHold(): void {
+    this.#stored = true;
+  }
+
+  /**
+   * The attempts made at `eventId` before this box's first one (at `nowMs`), by this box
+   * before a restart or by another; undefined when the store cannot say now (asked again
+   * at the next failure, and nothing is written over what it keeps meanwhile).
+   */
+  async before(eventId: number, nowMs: number): Promise<EarlierAttempts | undefined> {
+    let r;
     try {
-      const r = await this.progress.loadRetry(this.name);
-      this.#stored = r !== undefined;
-      // A retry of an older event: that one was settled by a box that did not clear it.
-      if (r && r.eventId === eventId) return { attempts: r.attempts, sinceMs: Math.min(r.sinceMs, nowMs) };
+      r = await this.progress.loadRetry(this.name);
     } catch (err) {
-      this.logger.debug({ err }, 'the earlier attempts of this event could not be read; counting from here');
+      this.logger.debug({ err }, 'the earlier attempts of this event could not be read; asked again at the next failure');
+      return undefined;
     }
+    this.#stored = r !== undefined;
+    // A retry of an older event: that one was settled by a box that did not clear it.
+    if (r && r.eventId === eventId) return { attempts: r.attempts, sinceMs: Math.min(r.sinceMs, nowMs) };
     return { attempts: 0, sinceMs: nowMs };
   }
 

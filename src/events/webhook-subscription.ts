@@ -173,6 +173,7 @@ export class WebhookSubscription {
   #claimChanged(held: boolean): void {
     if (held) {
       this.#resume = true;
+      this.#retries.mayHold();
       this.#tenure = new AbortController();
       this.#claimWake.ring();
     } else {
@@ -275,8 +276,7 @@ export class WebhookSubscription {
    */
   async #deliver(event: GatewayEvent, claimed: boolean): Promise<Outcome> {
     let first = this.#timing.now();
-    /** Attempts made before this box's first (a restart, another box): read at the first failure. */
-    let before: number | undefined;
+    let before: number | undefined; // attempts before this box's first (a restart, another box), read at the first failure
     this.#backoff.clear();
     const signal = claimed ? this.#tenure.signal : this.#abort.signal;
     for (let mine = 1; !this.#stopping; mine++) {
@@ -295,7 +295,8 @@ export class WebhookSubscription {
       }
       if (this.#stopping) break;
       if (claimed && !this.#mayDeliver) continue; // aborted by the claim's loss, not failed
-      if (claimed && before === undefined) ({ attempts: before, sinceMs: first } = await this.#retries.before(event.id, first));
+      const earlier = claimed && before === undefined ? await this.#retries.before(event.id, first) : undefined;
+      if (earlier) ({ attempts: before, sinceMs: first } = earlier);
       const attempt = (before ?? 0) + mine;
       const reason = out.reason ?? 'failed';
       this.#n.failedAttempts++;
@@ -309,7 +310,7 @@ export class WebhookSubscription {
         if (buried && claimed) await this.#retries.settled();
         return buried ? 'dead' : 'stopped';
       }
-      if (claimed) await this.#retries.failed(event.id, attempt, first);
+      if (claimed && before !== undefined) await this.#retries.failed(event.id, attempt, first);
       // The last wait ends when the age limit does, for one last attempt.
       await this.#backoff.wait(Math.min(this.#timing.retryDelayMs(attempt), this.#cfg.maxAgeMs - age));
     }

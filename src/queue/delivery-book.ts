@@ -147,10 +147,15 @@ export class DeliveryBook extends EventEmitter<DeliveryBookEvents> {
     this.#store.assertWritable();
     const verdict = readReportStatus(r.status);
     const changed = await this.#serial.run(() => this.#record(part, r, verdict));
-    // Counted once taken (the store was writable, checked above): a refused report is tried again (delivery-backlog.ts).
+    // Counted with the task's change; taken back when the commit fails, as the report is then tried again (delivery-backlog.ts).
     this.#reports.count(part.queue, verdict.status);
     if (!changed) return;
-    await this.#store.commit();
+    try {
+      await this.#store.commit();
+    } catch (err) {
+      this.#reports.count(part.queue, verdict.status, -1);
+      throw err;
+    }
     if (changed.from !== changed.task.delivery?.status) this.#emitDelivery(changed.task);
   }
 

@@ -44,10 +44,10 @@ export class ReportMatcher {
     return { ...(this.#counts.get(queue) ?? { delivered: 0, pending: 0, failed: 0, unmatched: 0 }) };
   }
 
-  count(queue: string, what: keyof ReportCounts): void {
+  count(queue: string, what: keyof ReportCounts, by = 1): void {
     let c = this.#counts.get(queue);
     if (!c) this.#counts.set(queue, (c = { delivered: 0, pending: 0, failed: 0, unmatched: 0 }));
-    c[what]++;
+    c[what] += by;
   }
 
   /** Reports waiting for their send to be recorded. */
