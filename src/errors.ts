@@ -81,6 +81,9 @@ export class KatarError extends Error {
 }
 
 /** True when `err` is a KatarError, optionally with one of the given codes. */
+/** The store cannot write now (a full disk, an I/O error, the fleet's database away): wait and try again, never drop. */
+export const STORE_DOWN: readonly ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
+
 export function isKatarError(err: unknown, ...codes: ErrorCode[]): err is KatarError {
   return err instanceof KatarError && (codes.length === 0 || codes.includes(err.code));
 }

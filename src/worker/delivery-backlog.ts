@@ -1,8 +1,6 @@
-import { isKatarError, type ErrorCode } from '../errors.js';
+import { isKatarError, STORE_DOWN } from '../errors.js';
 import type { Logger } from '../log.js';
 
-/** What makes a record wait in the backlog: the store cannot write now (the disk is full, the database away). */
-const STORE_DOWN: ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
 
 /** Options of {@link DeliveryBacklog}. */
 export interface DeliveryBacklogOptions {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isKatarError } from '../errors.js';
+import { isKatarError, STORE_DOWN } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SerialChain } from '../serial-chain.js';
 import { ConcatAssembler, decodePdu, type AssembledMessage, type DecodedDeliver, type DecodedStatusReport } from '../modem/pdu/index.js';
@@ -89,7 +89,7 @@ export class ReceivePipeline {
   #enqueue(job: () => Promise<void>): void {
     void this.#chain.run(job).catch((err: unknown) => {
       if (isKatarError(err, 'MODEM_CLOSED', 'MODEM_TIMEOUT', 'MODEM_BUSY', 'NOT_REGISTERED')) this.#o.logger.info({ code: err.code }, 'receiving paused until the modem is back; the next listing catches up');
-      else if (isKatarError(err, 'STORE_UNAVAILABLE', 'STORAGE_FULL')) this.#storeRefused(err.code);
+      else if (isKatarError(err, ...STORE_DOWN)) this.#storeRefused(err.code);
       else this.#o.logger.error({ err }, 'receiving failed; the next listing retries');
     });
   }

@@ -1,4 +1,4 @@
-import { isKatarError, type ErrorCode } from '../errors.js';
+import { isKatarError, STORE_DOWN } from '../errors.js';
 import type { Logger } from '../log.js';
 import { errorText } from '../modem/error-text.js';
 import type { ModemSessionApi } from '../modem/session/types.js';
@@ -44,8 +44,6 @@ const MODEM_NOT_READY = new Set(['MODEM_BUSY', 'NOT_REGISTERED', 'MODEM_CLOSED']
  * +CMS ERROR) is the modem's answer about this message and stays a failed attempt.
  */
 const NO_PROMPT = new Set(['timeout', 'no-prompt', 'modem-reset', 'write-failed']);
-/** The store cannot write now (full disk, I/O error): wait and try again, never drop. */
-const STORE_DOWN: ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
 
 /**
  * Drains the queue into the modem, one task at a time, with the next task already
